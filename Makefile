@@ -1,0 +1,61 @@
+# Two commands on a fresh machine (Python 3.11+, Node 20+):  `make run`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANIFEST := static/dist/manifest.json
+ASSET_SOURCES := $(shell find assets -type f 2>/dev/null) package-lock.json vite.config.ts
+
+.PHONY: run test lint format install assets test-python test-js system-test-deps bench clean
+
+run: install assets  ## Set up and run the platform on the embedded default
+	$(PY) manage.py runplatform
+
+test: install assets system-test-deps  ## Set up and run the whole test suite
+	$(PY) -m pytest
+	npm run --silent test
+
+lint: install node_modules/.installed  ## Ruff, mypy, ESLint, TypeScript
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy apps config
+	npm run --silent lint
+	npm run --silent type-check
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+install: $(VENV)/.installed
+
+var/tools/bin/uv:
+	$(PYTHON) -m venv var/tools
+	var/tools/bin/pip install --quiet uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: $(MANIFEST)
+
+$(MANIFEST): node_modules/.installed $(ASSET_SOURCES)
+	npm run --silent build
+
+# Browser tests drive Debian's chromium; Celery integration tests need redis-server. Installed here
+# when we may (root with apt-get); otherwise those tests say what to install.
+system-test-deps:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	  else echo "Note: install$$missing (Debian packages) to run the browser and Redis tests."; fi; \
+	fi
+
+clean:
+	rm -rf static/dist node_modules/.installed $(VENV)/.installed

@@ -1,0 +1,46 @@
+"""View guards for team URLs (`/a/<team_slug>/...`): login, membership and per-team permissions.
+
+Each guard sets `request.team` and `request.team_membership` and runs the view inside
+`current_team(team)`. Anonymous users are redirected to log in; a non-member gets 404; a member
+without the permission gets 403."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from apps.teams.selectors import get_membership_or_404
+from apps.teams.utils import current_team
+
+
+def _guard(view_func, permissions: tuple[str, ...]):
+    @wraps(view_func)
+    def guarded(request, team_slug: str, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = get_membership_or_404(request.user, team_slug)
+        if not membership.has_perms(permissions):
+            raise PermissionDenied("Your role in this team does not allow this.")
+        request.team = membership.team
+        request.team_membership = membership
+        request.session["last_team_slug"] = team_slug
+        with current_team(membership.team):
+            return view_func(request, *args, team_slug=team_slug, **kwargs)
+
+    guarded.team_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def login_and_team_required(view_func):
+    return _guard(view_func, ())
+
+
+def team_permission_required(*permissions: str):
+    """Require login, membership and every named permission (e.g. "teams.change_team")."""
+
+    def decorator(view_func):
+        return _guard(view_func, permissions)
+
+    return decorator

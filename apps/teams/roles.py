@@ -1,0 +1,109 @@
+"""Team roles. A role is a Django `Group`; a member's roles are the groups on their `Membership`,
+so permissions are checked per team. Each role claims permissions by app label and action; apps
+that are added later join the roles that name them, the next time `migrate` runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+ALL = ("add", "change", "delete", "view")
+VIEW = ("view",)
+
+# App labels that hold team data. Apps that don't exist yet are simply absent from the database.
+CHATBOT_APPS = (
+    "experiments",
+    "pipelines",
+    "channels",
+    "chat",
+    "participants",
+    "documents",
+    "files",
+    "custom_actions",
+    "mcp_integrations",
+    "service_providers",
+    "trace",
+)
+TEAM_APPS = ("teams", "api")
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str
+    grants: tuple[tuple[str, tuple[str, ...]], ...]  # (app label, actions)
+
+
+SUPER_ADMIN = "Super Admin"
+TEAM_ADMIN = "Team Admin"
+CHATBOT_ADMIN = "Chatbot Admin"
+CHAT_VIEWER = "Chat Viewer"
+EVENT_ADMIN = "Event Admin"
+EVALUATION_ADMIN = "Evaluation Admin"
+ANNOTATION_REVIEWER = "Annotation Reviewer"
+
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in [
+        Role(
+            SUPER_ADMIN,
+            "Everything in the team, including members and billing-relevant settings.",
+            tuple((app, ALL) for app in (*TEAM_APPS, *CHATBOT_APPS, "events", "evaluations", "annotations")),
+        ),
+        Role(
+            TEAM_ADMIN,
+            "Manages the team: name, members, invitations, roles and API keys.",
+            tuple((a, ALL) for a in TEAM_APPS),
+        ),
+        Role(
+            CHATBOT_ADMIN,
+            "Builds, versions and deploys chatbots, pipelines, collections and providers.",
+            (*((app, ALL) for app in CHATBOT_APPS), ("events", VIEW), ("teams", VIEW)),
+        ),
+        Role(
+            CHAT_VIEWER,
+            "Reads chatbots, sessions, transcripts and participants.",
+            (("experiments", VIEW), ("chat", VIEW), ("participants", VIEW), ("trace", VIEW), ("teams", VIEW)),
+        ),
+        Role(EVENT_ADMIN, "Manages reminders, scheduled messages and triggers.", (("events", ALL), ("teams", VIEW))),
+        Role(
+            EVALUATION_ADMIN,
+            "Creates datasets and evaluators, runs evaluations and reads their results.",
+            (("evaluations", ALL), ("experiments", VIEW), ("chat", VIEW), ("teams", VIEW)),
+        ),
+        Role(
+            ANNOTATION_REVIEWER,
+            "Reviews and annotates transcripts.",
+            (("annotations", ALL), ("chat", VIEW), ("experiments", VIEW), ("teams", VIEW)),
+        ),
+    ]
+}
+
+# The roles a team's creator and a default invitee receive.
+CREATOR_ROLES = (SUPER_ADMIN,)
+DEFAULT_INVITEE_ROLES = (CHATBOT_ADMIN,)
+# Who may manage members; a team must always keep at least one member holding it.
+MANAGE_MEMBERS_PERMISSION = "teams.change_membership"
+
+
+def permissions_for(role: Role, using: str = "default"):
+    query = Permission.objects.using(using).none()
+    for app_label, actions in role.grants:
+        query |= Permission.objects.using(using).filter(
+            content_type__app_label=app_label, codename__regex=rf"^({'|'.join(actions)})_"
+        )
+    return query
+
+
+def sync_role_groups(using: str = "default") -> None:
+    """Create the role groups and set their permissions to exactly what the roles grant."""
+    with transaction.atomic(using=using):
+        for role in ROLES.values():
+            group, _ = Group.objects.using(using).get_or_create(name=role.name)
+            group.permissions.set(permissions_for(role, using))
+
+
+def role_groups(names) -> list[Group]:
+    return list(Group.objects.filter(name__in=list(names)))

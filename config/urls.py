@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.teams.urls import account_urlpatterns, team_urlpatterns
+
+# Everything a team owns lives under /a/<team_slug>/; the guard tests walk every pattern with a
+# `team_slug` and fail for one that lets in an anonymous user or a member of another team.
+team_urls = [
+    path("team/", include(team_urlpatterns)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("apps.web.urls")),
+    path("", include(account_urlpatterns)),
+    path("a/<slug:team_slug>/", include(team_urls)),
+]

@@ -1,0 +1,28 @@
+/// <reference types="vitest/config" />
+import tailwindcss from "@tailwindcss/vite";
+import { defineConfig } from "vite";
+
+// Built assets are served by Django (django-vite) from STATIC_URL + "dist/".
+// Manifest keys are the source paths below, e.g. "assets/javascript/site.ts".
+export default defineConfig({
+  base: "/static/dist/",
+  plugins: [tailwindcss()],
+  build: {
+    outDir: "static/dist",
+    emptyOutDir: true,
+    manifest: "manifest.json",
+    // Vite 8 name for the former `rollupOptions` (still accepted as a deprecated alias).
+    rolldownOptions: {
+      input: ["assets/javascript/site.ts", "assets/styles/site.css"],
+      // htmx uses direct eval() on purpose (hx-vars / js: expressions); don't warn about it.
+      onwarn(warning, defaultHandler) {
+        if (warning.code === "EVAL" && warning.id?.includes("/node_modules/htmx.org/")) return;
+        defaultHandler(warning);
+      },
+    },
+  },
+  test: {
+    environment: "jsdom",
+    include: ["assets/**/*.test.ts"],
+  },
+});
