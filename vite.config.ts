@@ -14,6 +14,13 @@ export default defineConfig({
     // Vite 8 name for the former `rollupOptions` (still accepted as a deprecated alias).
     rolldownOptions: {
       input: ["assets/javascript/site.ts", "assets/styles/site.css"],
+      // Stable names: a rebuild (`npm run dev`) never invalidates the manifest a running server has
+      // loaded. Production gets content hashes from Django's manifest static files storage.
+      output: {
+        entryFileNames: "[name].js",
+        chunkFileNames: "chunks/[name].js",
+        assetFileNames: "[name][extname]",
+      },
       // htmx uses direct eval() on purpose (hx-vars / js: expressions); don't warn about it.
       onwarn(warning, defaultHandler) {
         if (warning.code === "EVAL" && warning.id?.includes("/node_modules/htmx.org/")) return;

@@ -33,18 +33,21 @@ def embedded_database_url(data_dir: str | None = None, database: str = DATABASE_
 
     path = Path(data_dir or os.environ.get("EMBEDDED_PGDATA") or DEFAULT_DATA_DIR)
     path.mkdir(parents=True, exist_ok=True)
-    _forget_dead_users(pgserver, path)
+    forget_dead_users(path)
     server = pgserver.get_server(path, cleanup_mode="stop")
     _ensure_database(server, database)
     socket_dir = server.get_postmaster_info().socket_dir
     return f"postgresql://postgres@/{database}?host={quote(str(socket_dir), safe='/')}"
 
 
-def _forget_dead_users(pgserver, path: Path) -> None:
-    """pgserver stops the server when its last registered process exits, but a process killed
-    without running its exit hooks stays registered forever; drop those so the server still stops."""
+def forget_dead_users(path: Path | None = None) -> None:
+    """pgserver stops the server when its last registered process exits, but a process that ends
+    without running its exit hooks (killed, or re-raising a signal as uvicorn does) stays registered
+    forever; drop those so the server still stops with the last live user."""
+    import pgserver
     import psutil
 
+    path = path or Path(os.environ.get("EMBEDDED_PGDATA") or DEFAULT_DATA_DIR)
     handles = path / ".handle_pids.json"
     with pgserver.PostgresServer._lock:
         if handles.exists():

@@ -6,8 +6,6 @@ register = template.Library()
 def _css_for(widget: forms.Widget, has_errors: bool) -> str:
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox checkbox-sm"
-    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-        return ""
     if isinstance(widget, forms.Select):
         return "select w-full" + (" select-error" if has_errors else "")
     if isinstance(widget, forms.Textarea):
@@ -31,3 +29,15 @@ def styled(bound_field: forms.BoundField) -> str:
 @register.filter
 def is_checkbox(bound_field: forms.BoundField) -> bool:
     return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_choice_list(bound_field: forms.BoundField) -> bool:
+    """Checkbox lists and radio buttons: rendered option by option, because Django copies a widget's
+    class onto the wrapping element as well as onto each input."""
+    return isinstance(bound_field.field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+
+
+@register.filter
+def option_css(option: forms.boundfield.BoundWidget) -> str:
+    return "radio radio-sm" if option.data["type"] == "radio" else "checkbox checkbox-sm"

@@ -20,7 +20,8 @@ def test_health_is_503_when_the_broker_is_down(client):
     from config.celery import app
 
     # A broker on a closed loopback port: a real failed connection, not a mocked exception.
-    with mock.patch.object(app, "connection_for_write", lambda: app.connection("redis://127.0.0.1:1/0")):
+    closed_port_broker = app.connection("redis://127.0.0.1:1/0")
+    with mock.patch.object(app, "connection_for_write", return_value=closed_port_broker):
         response = client.get("/health/")
     assert response.status_code == 503
     body = response.json()

@@ -61,6 +61,12 @@ class Command(BaseCommand):
                     self.stderr.write(f"The {name} process exited with status {process.returncode}; stopping.")
         finally:
             stop.stop_all()
+            if not os.environ.get("DATABASE_URL"):
+                # Children that died by signal stay registered with the embedded server; forget them
+                # so it stops when this process exits.
+                from config.embedded_postgres import forget_dead_users
+
+                forget_dead_users()
 
     def _print_banner(self, url: str, demo, seconds: float) -> None:
         lines = ["", f"  {settings.SITE_NAME} is running at {url}  (ready in {seconds:.1f} s)"]
