@@ -19,7 +19,8 @@ test: install assets system-test-deps  ## Set up and run the whole test suite
 lint: install node_modules/.installed  ## Ruff, mypy, ESLint, TypeScript
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy apps config
+	@# Type checking imports settings but never connects: a dummy URL keeps the embedded database stopped.
+	DATABASE_URL=postgres://typecheck@127.0.0.1:1/unused $(VENV)/bin/mypy apps config bench
 	npm run --silent lint
 	npm run --silent type-check
 
@@ -56,6 +57,11 @@ system-test-deps:
 	    echo "Installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
 	  else echo "Note: install$$missing (Debian packages) to run the browser and Redis tests."; fi; \
 	fi
+
+bench: install  ## Benchmarks: medians against a baseline measured in the same run
+	$(PY) bench/adapter_overhead.py
+	$(PY) bench/local_embeddings.py
+	$(PY) bench/local_llm.py
 
 clean:
 	rm -rf static/dist node_modules/.installed $(VENV)/.installed

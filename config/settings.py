@@ -3,6 +3,7 @@ the documented list is in README.md and .env.example."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "apps.users",
     "apps.teams",
     "apps.web",
+    "apps.service_providers",
 ]
 
 MIDDLEWARE = [
@@ -207,3 +209,23 @@ LOGGING = {
     },
 }
 SITE_NAME = env("SITE_NAME", default="Chat Studio")
+
+# --- AI providers --------------------------------------------------------------------------------------
+# Fernet keys for secrets at rest (provider keys, tokens), comma-separated, newest first: values are
+# encrypted with the first and decrypted with any, so a key is rotated by prepending a new one and
+# running `manage.py rotate_encryption_keys`. Outside production a key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if IS_PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise environ.ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (see .env.example)")
+# Provider base URLs may point at loopback or private networks (Ollama on the same machine) unless
+# this is off; production turns it off so a team cannot aim a provider at internal services.
+PROVIDERS_ALLOW_PRIVATE_ADDRESSES = env.bool("PROVIDERS_ALLOW_PRIVATE_ADDRESSES", default=not IS_PRODUCTION)
+# The bundled local model (Gemma 3 270M on llama.cpp): every new team gets a "Local model" provider.
+# Off by default in production, where CPU inference on web or worker nodes is rarely wanted.
+LOCAL_LLM_ENABLED = env.bool("LOCAL_LLM_ENABLED", default=not IS_PRODUCTION)
+# Usage rows are written by a background thread; tests write them inline (their transaction is
+# invisible to another thread's connection).
+LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
+# tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
+# never downloaded; a project folder rather than the shared temp directory.
+os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))

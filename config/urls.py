@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
 
 # Everything a team owns lives under /a/<team_slug>/; the guard tests walk every pattern with a
 # `team_slug` and fail for one that lets in an anonymous user or a member of another team.
 team_urls = [
     path("team/", include(team_urlpatterns)),
+    path("providers/", include(service_provider_urlpatterns)),
 ]
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from apps.teams import roles
 from apps.teams.exceptions import TeamActionError
 from apps.teams.models import INVITATION_LIFETIME, Invitation, Membership, Team
 from apps.teams.selectors import member_managers
+from apps.teams.signals import team_created
 
 
 def unique_team_slug(name: str) -> str:
@@ -28,6 +29,7 @@ def create_team(*, creator, name: str) -> Team:
     team = Team.objects.create(name=name.strip(), slug=unique_team_slug(name))
     membership = Membership.objects.create(team=team, user=creator)
     membership.groups.set(roles.role_groups(roles.CREATOR_ROLES))
+    team_created.send(sender=Team, team=team, creator=creator)
     return team
 
 

@@ -16,6 +16,8 @@ from django.urls.resolvers import RoutePattern
 TEAM_EXEMPT_MODELS = {
     "users.CustomUser": "a person may belong to several teams",
     "teams.Team": "the tenant itself",
+    "service_providers.LlmProviderModel": "NULL-team rows are the shared catalogue; reads use available_to(team)",
+    "service_providers.EmbeddingProviderModel": "as LlmProviderModel: a shared catalogue plus team rows",
 }
 
 

@@ -9,6 +9,7 @@ TEAM_NAVIGATION = [
     ("Collections", "documents:collections", "documents.view_collection"),
     ("Evaluations", "evaluations:list", "evaluations.view_evaluationrun"),
     ("Participants", "participants:list", "participants.view_participant"),
+    ("AI providers", "service_providers:list", "service_providers.view_llmprovider"),
     ("Team settings", "teams:settings", None),
 ]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from apps.service_providers.actions import ensure_local_provider
 from apps.teams import actions as team_actions
 from apps.teams.models import Team
 from apps.users.models import CustomUser
@@ -33,6 +34,8 @@ def ensure_demo_data() -> tuple[str, str, Team]:
     team = Team.objects.filter(membership__user=user).order_by("created_at").first()
     if team is None:
         team = team_actions.create_team(creator=user, name=DEMO_TEAM_NAME)
+    if settings.LOCAL_LLM_ENABLED:
+        ensure_local_provider(team)  # demo teams made before the local model existed get it too
     return DEMO_EMAIL, password, team
 
 

@@ -17,6 +17,7 @@ def test_production_settings_pass_the_deploy_check():
         "ALLOWED_HOSTS": "chat.example.org",
         "DATABASE_URL": "postgres://user:pass@127.0.0.1:5432/chat",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "FIELD_ENCRYPTION_KEYS": "kO3m2x1hX9s1tq6mJc0n2m5l8u3rVb7oQ1yZ4wE6tA0=",
     }
     env.pop("UNIT_TESTING", None)
     result = subprocess.run(
@@ -38,3 +39,18 @@ def test_production_refuses_a_missing_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_missing_encryption_keys():
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "s" * 60,
+        "DATABASE_URL": "postgres://u@127.0.0.1/x",
+        "FIELD_ENCRYPTION_KEYS": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.service_providers.local_llm.server import OWNER_PID_ENV, stop_local_server
 from apps.web.demo import ensure_demo_data
 
 
@@ -42,9 +43,11 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.BASE_DIR / "var" / "celerybeat-schedule")],
         }  # fmt: skip
-        # Own sessions: Ctrl-C reaches only this process, which stops the children in order.
+        # Own sessions: Ctrl-C reaches only this process, which stops the children in order. The local
+        # model server, started by whichever child needs it first, lives as long as this process.
+        child_env = {**os.environ, OWNER_PID_ENV: str(os.getpid())}
         children = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True, env=child_env)
             for name, cmd in processes.items()
         }
         stop = _Stopper(children)
@@ -61,6 +64,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"The {name} process exited with status {process.returncode}; stopping.")
         finally:
             stop.stop_all()
+            stop_local_server()
             if not os.environ.get("DATABASE_URL"):
                 # Children that died by signal stay registered with the embedded server; forget them
                 # so it stops when this process exits.

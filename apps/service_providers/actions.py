@@ -1,0 +1,129 @@
+"""Writes for providers, team models and usage records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from pydantic import SecretStr
+
+from apps.service_providers.exceptions import ProviderActionError, ProviderInUse
+from apps.service_providers.kinds import ProviderKind
+from apps.service_providers.llm import catalogue
+from apps.service_providers.models import EmbeddingProviderModel, LlmProvider, LlmProviderModel
+from apps.service_providers.usages import provider_usages
+from apps.teams.models import Team
+
+
+def merge_secrets(settings_model, submitted: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """Secrets left empty in an edit form keep their stored value (the form never shows them)."""
+    merged = dict(submitted)
+    for name in settings_model.secret_field_names():
+        if not merged.get(name) and stored.get(name):
+            merged[name] = stored[name]
+    return merged
+
+
+def _storable(settings) -> dict[str, Any]:
+    values = settings.to_storage()
+    return {key: (value.get_secret_value() if isinstance(value, SecretStr) else value) for key, value in values.items()}
+
+
+@transaction.atomic
+def save_provider(*, team: Team, kind: ProviderKind, provider=None, type_slug: str, name: str, settings):
+    """Create (provider=None) or update a provider. `settings` is a validated settings model."""
+    model = kind.model
+    if model.objects.filter(team=team, name=name).exclude(pk=getattr(provider, "pk", None)).exists():
+        raise ProviderActionError(f"A {kind.singular} named “{name}” already exists in this team.")
+    if provider is None:
+        provider = model(team=team, type=type_slug)
+    provider.name = name
+    provider.config = _storable(settings)
+    try:
+        provider.save()
+    except IntegrityError as error:
+        raise ProviderActionError(f"Could not save “{name}”: {error}") from error
+    return provider
+
+
+@transaction.atomic
+def delete_provider(*, provider, kind: ProviderKind) -> None:
+    usages = provider_usages(provider, kind.slug)
+    if usages:
+        raise ProviderInUse(provider.name, usages)
+    provider.delete()
+
+
+LOCAL_PROVIDER_NAME = "Local model"
+
+
+def ensure_local_provider(team: Team) -> LlmProvider:
+    provider, _ = LlmProvider.objects.get_or_create(team=team, type="local", defaults={"name": LOCAL_PROVIDER_NAME})
+    return provider
+
+
+def save_team_model(*, team: Team, model: LlmProviderModel | None = None, **fields: Any) -> LlmProviderModel:
+    if model is None:
+        model = LlmProviderModel(team=team)
+    elif model.team_id != team.pk:
+        raise ProviderActionError("Built-in models cannot be changed; add a model of your own instead.")
+    duplicate = LlmProviderModel.objects.filter(team=team, type=fields["type"], name=fields["name"])
+    if duplicate.exclude(pk=model.pk).exists():
+        raise ProviderActionError(f"This team already has a model “{fields['name']}” for that provider type.")
+    for key, value in fields.items():
+        setattr(model, key, value)
+    model.save()
+    return model
+
+
+def delete_team_model(*, team: Team, model: LlmProviderModel) -> None:
+    if model.team_id != team.pk:
+        raise ProviderActionError("Built-in models cannot be deleted.")
+    usages = provider_usages(model, "llm_model")
+    if usages:
+        raise ProviderInUse(model.name, usages)
+    model.delete()
+
+
+def sync_builtin_catalogue() -> None:
+    """Make the team-less catalogue rows match llm/catalogue.py; rows no longer listed become deprecated."""
+    listed_llm = set()
+    for entry in catalogue.LLM_MODELS:
+        listed_llm.add((entry.type, entry.name))
+        LlmProviderModel.objects.update_or_create(
+            team=None,
+            type=entry.type,
+            name=entry.name,
+            defaults={
+                "max_token_limit": entry.max_token_limit,
+                "max_output_tokens": entry.max_output_tokens,
+                "parameters": list(entry.parameters),
+                "supports_tools": entry.supports_tools,
+                "supports_structured_output": entry.supports_structured_output,
+                "input_price_per_million": entry.input_price,
+                "output_price_per_million": entry.output_price,
+                "deprecated": entry.deprecated,
+            },
+        )
+    for row in LlmProviderModel.objects.filter(team=None, deprecated=False):
+        if (row.type, row.name) not in listed_llm:
+            row.deprecated = True
+            row.save(update_fields=["deprecated", "updated_at"])
+    listed_embedding = set()
+    for embedding in catalogue.EMBEDDING_MODELS:
+        listed_embedding.add((embedding.type, embedding.name))
+        EmbeddingProviderModel.objects.update_or_create(
+            team=None,
+            type=embedding.type,
+            name=embedding.name,
+            defaults={
+                "dimensions": embedding.dimensions,
+                "max_input_tokens": embedding.max_input_tokens,
+                "input_price_per_million": embedding.input_price,
+                "deprecated": False,
+            },
+        )
+    for embedding_row in EmbeddingProviderModel.objects.filter(team=None, deprecated=False):
+        if (embedding_row.type, embedding_row.name) not in listed_embedding:
+            embedding_row.deprecated = True
+            embedding_row.save(update_fields=["deprecated", "updated_at"])

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ServiceProvidersConfig(AppConfig):
+    name = "apps.service_providers"
+    verbose_name = "Service providers"
+
+    def ready(self) -> None:
+        from apps.teams.signals import team_created
+
+        post_migrate.connect(_sync_catalogue_after_migrate, sender=self)
+        team_created.connect(_add_local_provider, dispatch_uid="service_providers.local_provider")
+
+
+def _sync_catalogue_after_migrate(sender, **kwargs) -> None:
+    from apps.service_providers.actions import sync_builtin_catalogue
+
+    sync_builtin_catalogue()
+
+
+def _add_local_provider(sender, team, **kwargs) -> None:
+    """Every new team can chat at once, with no API key, through the local model."""
+    from django.conf import settings
+
+    from apps.service_providers.actions import ensure_local_provider
+
+    if settings.LOCAL_LLM_ENABLED:
+        ensure_local_provider(team)

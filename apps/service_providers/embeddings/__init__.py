@@ -1,0 +1,1 @@
+"""Embedding models that run in-process (no provider account needed)."""

@@ -1,0 +1,44 @@
+"""The built-in local model: no API key, no server to install.
+
+The chat model is Gemma 3 270M run by llama.cpp (xllamacpp) in a managed loopback server that the
+web and worker processes share (see apps.service_providers.local_llm); it speaks OpenAI's API, so
+the OpenAI client gives streaming, JSON-schema output and retries. Embeddings run in-process."""
+
+from apps.service_providers.config_models import ProviderSettings
+from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.llm.base import LlmProviderType
+from apps.service_providers.llm.openai_family import build_openai_compatible_model
+
+
+class LocalSettings(ProviderSettings):
+    pass
+
+
+class LocalProvider(LlmProviderType):
+    slug = "local"
+    label = "Local model (no API key)"
+    description = "A small model that runs on this machine: free and private, but much weaker than hosted models."
+    settings_model = LocalSettings
+    supports_embeddings = True
+
+    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+        from django.conf import settings as django_settings
+
+        from apps.service_providers.local_llm.server import ensure_local_server
+
+        if not django_settings.LOCAL_LLM_ENABLED:
+            raise ProviderConfigError("The local model is turned off on this server (LOCAL_LLM_ENABLED).")
+        server = ensure_local_server()
+        return build_openai_compatible_model(
+            model_name=server.model_name,
+            options=options,
+            accepted=accepted_parameters,
+            api_key=None,
+            base_url=server.base_url,
+            check_base_url=False,  # our own loopback server, allowed even where private addresses are not
+        )
+
+    def build_embeddings(self, settings, model_name, *, timeout=60.0):
+        from apps.service_providers.embeddings.local import LocalEmbeddings
+
+        return LocalEmbeddings()

@@ -1,0 +1,67 @@
+"""Shared construction for providers that speak OpenAI's chat completions API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from apps.service_providers.http import check_url_allowed
+from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions
+
+
+def openai_model_kwargs(model_name: str, options: CallOptions, accepted: list[str] | None) -> dict[str, Any]:
+    parameters = options.model_parameters(accepted)
+    kwargs: dict[str, Any] = {
+        "model": model_name,
+        "timeout": options.timeout,
+        "max_retries": options.max_retries,
+        "streaming": options.streaming,
+        # Token usage arrives in the last chunk of a stream only when asked for.
+        "stream_usage": True,
+        **options.extra,
+    }
+    if MAX_TOKENS in parameters:
+        kwargs["max_tokens"] = parameters.pop(MAX_TOKENS)
+    if REASONING_EFFORT in parameters:
+        kwargs["reasoning_effort"] = parameters.pop(REASONING_EFFORT)
+    kwargs.update(parameters)
+    return kwargs
+
+
+def build_openai_compatible_model(
+    *,
+    model_name: str,
+    options: CallOptions,
+    accepted: list[str] | None,
+    api_key: SecretStr | str | None,
+    base_url: str | None,
+    organization: str | None = None,
+    check_base_url: bool = True,
+):
+    from langchain_openai import ChatOpenAI
+
+    if base_url and check_base_url:
+        check_url_allowed(base_url)
+    key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    return ChatOpenAI(
+        api_key=SecretStr(key or "not-needed"),  # servers without auth still need a non-empty key for the SDK
+        base_url=base_url or None,
+        organization=organization or None,
+        **openai_model_kwargs(model_name, options, accepted),
+    )
+
+
+def build_openai_embeddings(*, model_name: str, api_key: SecretStr | None, base_url: str | None, timeout: float):
+    from langchain_openai import OpenAIEmbeddings
+
+    if base_url:
+        check_url_allowed(base_url)
+    return OpenAIEmbeddings(
+        model=model_name,
+        api_key=api_key or SecretStr("not-needed"),
+        base_url=base_url or None,
+        timeout=timeout,
+        # Client-side length checks would split texts by tokens; the API truncates over-long inputs itself.
+        check_embedding_ctx_length=False,
+    )
