@@ -83,3 +83,52 @@ def test_private_base_urls_are_refused_when_not_allowed(settings):
     provider = LlmProviderFactory(type="openai_compatible", config={"base_url": "http://169.254.169.254/v1"})
     with pytest.raises(errors.ProviderConfigError, match="private address"):
         get_chat_model(provider, "x")
+
+
+def test_azure_rejected_key(fake_server, azure):
+    fake_server.route("POST", DEPLOYMENT_PATH, wire.error(401, "Access denied due to invalid subscription key", "401"))
+    with pytest.raises(errors.AuthenticationFailed, match="The API key for provider 'Azure prod' was rejected"):
+        ask(azure, "support-bot")
+
+
+def test_azure_rate_limit_then_success(fake_server, azure):
+    limited = wire.error(
+        429, "Requests to the deployment have exceeded the rate limit", "429", {"retry-after-ms": "10"}
+    )
+    fake_server.route("POST", DEPLOYMENT_PATH, [limited, wire.completion("done")])
+    assert ask(azure, "support-bot", CallOptions(max_retries=2)).text == "done"
+    assert len(fake_server.requests) == 2
+
+
+def test_azure_timeout(fake_server, azure):
+    fake_server.route("POST", DEPLOYMENT_PATH, wire.completion("late").__class__(body={}, delay=2))
+    with pytest.raises(errors.ProviderTimeout):
+        ask(azure, "support-bot", CallOptions(timeout=0.3, max_retries=0))
+
+
+def test_azure_tool_call_and_structured_output(fake_server, azure):
+    from langchain_core.tools import tool
+    from pydantic import BaseModel
+
+    @tool
+    def lookup(term: str) -> str:
+        """Look a term up."""
+        return term
+
+    class Label(BaseModel):
+        label: str
+
+    fake_server.route(
+        "POST",
+        DEPLOYMENT_PATH,
+        [
+            wire.completion(None, tool_calls=[wire.tool_call("lookup", {"term": "malaria"})]),
+            wire.completion('{"label": "health"}'),
+        ],
+    )
+    chat_model = get_chat_model(azure, "support-bot", FAST)
+    reply = chat_model.bind_tools([lookup]).invoke([HumanMessage("look up malaria")])
+    assert reply.tool_calls[0]["args"] == {"term": "malaria"}
+    assert chat_model.with_structured_output(Label, method="json_schema").invoke([HumanMessage("label")]) == Label(
+        label="health"
+    )

@@ -164,3 +164,28 @@ def test_every_provider_page_renders(admin_client, team):
     for kind in ["llm", "voice", "messaging", "auth", "tracing"]:
         assert admin_client.get(url(team, kind, "new")).status_code == 200, kind
     assert admin_client.get(url(team, "nonsense", "new")).status_code == 404
+
+
+def test_add_and_test_a_voice_provider(admin_client, team, fake_server):
+    from apps.service_providers.models import VoiceProvider
+    from apps.service_providers.tests.fake_http import FakeResponse
+
+    fake_server.route("GET", "/v1/models", FakeResponse(body=[{"model_id": "eleven_multilingual_v2"}]))
+    response = admin_client.post(
+        url(team, "voice", "new") + "?type=elevenlabs",
+        {"name": "Voices", "api_key": "xi-key", "base_url": fake_server.url, "speech_model": "eleven_multilingual_v2"},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    provider = VoiceProvider.objects.get(team=team)
+    result = admin_client.post(url(team, "voice", provider.pk, "test"), HTTP_HX_REQUEST="true").content.decode()
+    assert "alert-success" in result
+    assert "eleven_multilingual_v2 is available" in result
+    assert fake_server.requests[0].headers["xi-api-key"] == "xi-key"
+
+
+def test_settings_that_cannot_be_tested_say_so(admin_client, team):
+    from apps.service_providers.models import MessagingProvider
+
+    provider = MessagingProvider.objects.create(team=team, type="slack", name="Slack", config={"bot_token": "xoxb-1"})
+    page = admin_client.get(url(team, "messaging", provider.pk)).content.decode()
+    assert "Test connection" not in page
