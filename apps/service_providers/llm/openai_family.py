@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
+from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.http import check_url_allowed
-from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions
+from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions, LlmProviderType
 
 
 def openai_model_kwargs(model_name: str, options: CallOptions, accepted: list[str] | None) -> dict[str, Any]:
@@ -65,3 +66,24 @@ def build_openai_embeddings(*, model_name: str, api_key: SecretStr | None, base_
         # Client-side length checks would split texts by tokens; the API truncates over-long inputs itself.
         check_embedding_ctx_length=False,
     )
+
+
+class HostedOpenAiCompatibleSettings(ProviderSettings):
+    api_key: SecretStr = Field(title="API key")
+    base_url: str = Field("", title="API base URL", description="Leave empty for the vendor's default")
+
+
+class HostedOpenAiCompatibleProvider(LlmProviderType):
+    """A vendor whose API is OpenAI's chat completions at its own default URL (DeepSeek, Groq)."""
+
+    default_base_url: ClassVar[str]
+    settings_model = HostedOpenAiCompatibleSettings
+
+    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+        return build_openai_compatible_model(
+            model_name=model_name,
+            options=options,
+            accepted=accepted_parameters,
+            api_key=settings.api_key,
+            base_url=settings.base_url or self.default_base_url,
+        )

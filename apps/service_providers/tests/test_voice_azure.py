@@ -13,7 +13,7 @@ from apps.service_providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
+from apps.service_providers.tests.fake_http import FakeResponse
 from apps.service_providers.voice.azure_voice import PROVIDER, AzureVoice, output_mime_type
 from apps.service_providers.voice.base import CallPolicy
 
@@ -22,21 +22,6 @@ TTS = "/cognitiveservices/v1"
 STT = "/speech/recognition/conversation/cognitiveservices/v1"
 SSML_NS = "{http://www.w3.org/2001/10/synthesis}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@pytest.fixture(scope="module")
-def module_server():
-    # One server per module: stopping one waits out serve_forever's 0.5 s poll.
-    server = FakeServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_server(module_server):
-    module_server.routes.clear()
-    module_server.requests.clear()
-    return module_server
 
 
 def make_adapter(fake_server, policy=FAST, **overrides):

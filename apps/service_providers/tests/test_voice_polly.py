@@ -10,28 +10,13 @@ from apps.service_providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
+from apps.service_providers.tests.fake_http import FakeResponse
 from apps.service_providers.voice.aws_polly import PROVIDER
 from apps.service_providers.voice.base import CallPolicy
 
 FAST = CallPolicy(timeout_seconds=2.0, retries=2, backoff_seconds=0.01, max_backoff_seconds=0.02)
 SPEECH = "/v1/speech"
 AUDIO = FakeResponse(200, b"ID3-polly", {"Content-Type": "audio/mpeg", "x-amzn-RequestCharacters": "2"})
-
-
-@pytest.fixture(scope="module")
-def module_server():
-    # One server per module: stopping one waits out serve_forever's 0.5 s poll.
-    server = FakeServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_server(module_server):
-    module_server.routes.clear()
-    module_server.requests.clear()
-    return module_server
 
 
 def make_adapter(fake_server, policy=FAST, **overrides):

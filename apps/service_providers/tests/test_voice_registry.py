@@ -14,7 +14,6 @@ from apps.service_providers.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from apps.service_providers.tests.fake_http import FakeServer
 from apps.service_providers.voice import (
     VOICE_PROVIDER_TYPES,
     CallPolicy,
@@ -25,21 +24,6 @@ from apps.service_providers.voice import (
 from apps.service_providers.voice.base import audio_filename, call_with_retries, detail_from_body
 
 FAST = CallPolicy(timeout_seconds=1.0, retries=2, backoff_seconds=0.01, max_backoff_seconds=0.02)
-
-
-@pytest.fixture(scope="module")
-def module_server():
-    # One server per module: stopping one waits out serve_forever's 0.5 s poll.
-    server = FakeServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_server(module_server):
-    module_server.routes.clear()
-    module_server.requests.clear()
-    return module_server
 
 
 REMOTE = ["openai", "azure", "aws_polly", "elevenlabs"]
