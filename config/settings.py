@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "apps.teams",
     "apps.web",
     "apps.service_providers",
+    "apps.pipelines",
+    "apps.trace",
 ]
 
 MIDDLEWARE = [

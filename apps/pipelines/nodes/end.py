@@ -1,0 +1,13 @@
+from apps.pipelines.nodes.base import NodeResult, NodeType
+
+
+class EndNode(NodeType):
+    name = "end"
+    label = "End"
+    description = "Where every run finishes: what arrives here is the bot's reply."
+
+    def output_handles(self, params):
+        return []
+
+    def run(self, params, context):
+        return NodeResult(output=context.input)

@@ -1,0 +1,148 @@
+"""What the LLM, LLM Router and extraction nodes share: the model choice, the prompt, the history."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import Field
+
+from apps.pipelines.nodes.base import NodeError, NodeParams
+from apps.pipelines.prompts import render_prompt, unknown_variables
+from apps.service_providers.errors import ProviderError
+from apps.service_providers.llm.base import CallOptions
+from apps.service_providers.llm.errors import translate_errors
+from apps.service_providers.tokens import count_message_tokens
+
+HistoryType = Literal["global", "node", "named", "none"]
+HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
+DEFAULT_OUTPUT_RESERVE = 1024  # tokens kept free for the reply when the budget comes from the model's limit
+DEFAULT_TOKEN_BUDGET = 8192
+
+LLM_UI = {
+    "llm_provider_id": {"widget": "llm_provider"},
+    "llm_model_id": {"widget": "llm_model", "provider_field": "llm_provider_id"},
+    "prompt": {"widget": "prompt"},
+}
+
+
+class LlmParams(NodeParams):
+    llm_provider_id: int = Field(title="Provider")
+    llm_model_id: int = Field(title="Model")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, title="Max output tokens")
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    prompt: str = Field("You are a helpful assistant.", title="Prompt")
+    history_type: HistoryType = Field("global", description="Whose conversation the model sees")
+    history_name: str = Field("", description="For a named history shared by several nodes")
+    history_mode: HistoryMode = Field("truncate_tokens", description="What to do when the history is too long")
+    history_token_limit: int | None = Field(None, ge=100, description="Default: the model's context window")
+    history_max_messages: int = Field(20, ge=1)
+
+
+def check_llm_params(params: LlmParams, context) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if not context.repo.llm_choice_exists(params.llm_provider_id, params.llm_model_id):
+        problems.append(("llm_model_id", "Choose a provider and model of this team"))
+    for name in unknown_variables(params.prompt):
+        problems.append(("prompt", f"Unknown variable {{{name}}}"))
+    if params.history_type == "named" and not params.history_name.strip():
+        problems.append(("history_name", "A named history needs a name"))
+    return problems
+
+
+def chat_model(params: LlmParams, context, *, streaming: bool = False):
+    options = CallOptions(
+        temperature=params.temperature,
+        max_tokens=params.max_tokens,
+        reasoning_effort=params.reasoning_effort,
+        streaming=streaming,
+    )
+    try:
+        return context.repo.chat_model(params.llm_provider_id, params.llm_model_id, options)
+    except ProviderError as error:
+        raise NodeError(str(error)) from error
+
+
+def _history_key(params: LlmParams, context) -> str | None:
+    if params.history_type == "node":
+        return f"node:{context.node.id}"
+    if params.history_type == "named":
+        return f"named:{params.history_name.strip()}"
+    return None
+
+
+def load_history(params: LlmParams, context) -> list[BaseMessage]:
+    if params.history_type == "none":
+        return []
+    if params.history_type == "global":
+        return list(context.run.history)
+    return context.repo.load_history(context.run.session_id, _history_key(params, context))
+
+
+def save_exchange(params: LlmParams, context, history: list[BaseMessage], user: str, reply: str) -> None:
+    """Node and named histories are kept by the pipeline; the global one is the session's chat."""
+    key = _history_key(params, context)
+    if key is not None:
+        from langchain_core.messages import AIMessage
+
+        context.repo.save_history(context.run.session_id, key, [*history, HumanMessage(user), AIMessage(reply)])
+
+
+def token_budget(params: LlmParams, context) -> int:
+    if params.history_token_limit:
+        return params.history_token_limit
+    limit = context.repo.model_token_limit(params.llm_model_id) or DEFAULT_TOKEN_BUDGET
+    return max(limit - (params.max_tokens or DEFAULT_OUTPUT_RESERVE), 256)
+
+
+def fit_history(params: LlmParams, context, system: str, history: list[BaseMessage], user: str) -> list[BaseMessage]:
+    """The history trimmed by the node's mode so the whole prompt fits its budget."""
+    if params.history_mode == "max_messages":
+        kept = history[-params.history_max_messages :]
+        context.details["history"] = {"mode": "max_messages", "kept": len(kept), "dropped": len(history) - len(kept)}
+        return kept
+    budget = token_budget(params, context)
+    fixed = count_message_tokens([SystemMessage(system), HumanMessage(user)])
+    if fixed + count_message_tokens(history) <= budget:
+        return history
+    if params.history_mode == "summarize":
+        return _summarized(params, context, history, budget - fixed)
+    kept = list(history)
+    while kept and fixed + count_message_tokens(kept) > budget:
+        kept.pop(0)
+    context.details["history"] = {"mode": "truncate_tokens", "kept": len(kept), "dropped": len(history) - len(kept)}
+    return kept
+
+
+def _summarized(params: LlmParams, context, history: list[BaseMessage], budget: int) -> list[BaseMessage]:
+    """Older messages replaced by a summary written by the same model; the newest kept verbatim."""
+    recent: list[BaseMessage] = []
+    for message in reversed(history):
+        if count_message_tokens([*recent, message]) > budget // 2:
+            break
+        recent.insert(0, message)
+    older = history[: len(history) - len(recent)]
+    transcript = "\n".join(f"{message.type}: {message.text}" for message in older)
+    model = chat_model(params, context)
+    prompt = [
+        SystemMessage("Summarise this conversation in a few sentences, keeping facts about the participant."),
+        HumanMessage(transcript),
+    ]
+    with translate_errors(provider="history summary"):
+        summary = model.invoke(prompt).text
+    context.details["history"] = {"mode": "summarize", "summarized": len(older), "kept": len(recent)}
+    return [SystemMessage(f"Summary of the earlier conversation: {summary}"), *recent]
+
+
+def prompt_messages(params: LlmParams, context, user: str) -> tuple[list[BaseMessage], list[BaseMessage]]:
+    """(messages to send, the history they include) for `user` as the newest message."""
+    system = render_prompt(params.prompt, context)
+    history = fit_history(params, context, system, load_history(params, context), user)
+    return [SystemMessage(system), *history, HumanMessage(user)], history
+
+
+def record_usage(context, message: Any) -> None:
+    usage = getattr(message, "usage_metadata", None)
+    if usage:
+        context.details["usage"] = {key: usage.get(key, 0) for key in ("input_tokens", "output_tokens")}

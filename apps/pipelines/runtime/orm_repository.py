@@ -1,0 +1,96 @@
+"""The database-backed repository: one team's providers, histories, traces and email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from langchain_core.messages import messages_from_dict, messages_to_dict
+
+from apps.pipelines.models import PipelineChatHistory
+from apps.pipelines.runtime.repository import TraceRecord
+from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.llm.service import get_chat_model
+from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.teams.models import Team
+from apps.trace.models import Span, Trace
+
+
+@dataclass
+class OrmRepository:
+    team: Team
+
+    def _llm(self, provider_id: int, model_id: int) -> tuple[LlmProvider, LlmProviderModel] | None:
+        provider = LlmProvider.objects.filter(team=self.team, pk=provider_id).first()
+        if provider is None:
+            return None
+        model = LlmProviderModel.objects.available_to(self.team).filter(pk=model_id, type=provider.type).first()
+        return None if model is None else (provider, model)
+
+    def chat_model(self, provider_id, model_id, options):
+        found = self._llm(provider_id, model_id)
+        if found is None:
+            raise ProviderConfigError("The node's provider or model no longer exists in this team")
+        provider, model = found
+        return get_chat_model(provider, model, options)
+
+    def llm_choice_exists(self, provider_id, model_id) -> bool:
+        return self._llm(provider_id, model_id) is not None
+
+    def model_token_limit(self, model_id):
+        return (
+            LlmProviderModel.objects.available_to(self.team)
+            .filter(pk=model_id)
+            .values_list("max_token_limit", flat=True)
+            .first()
+        )
+
+    def load_history(self, session_id, history_name):
+        row = PipelineChatHistory.objects.filter(team=self.team, session_id=session_id, name=history_name).first()
+        return messages_from_dict(row.messages) if row else []
+
+    def save_history(self, session_id, history_name, messages):
+        PipelineChatHistory.objects.update_or_create(
+            team=self.team,
+            session_id=session_id,
+            name=history_name,
+            defaults={"messages": messages_to_dict(messages)},
+        )
+
+    def queue_email(self, *, recipients, subject, body):
+        from apps.pipelines.tasks import send_pipeline_email
+
+        transaction.on_commit(lambda: send_pipeline_email.delay(recipients=recipients, subject=subject, body=body))
+
+    def save_trace(self, trace: TraceRecord) -> int | None:
+        with transaction.atomic():
+            row = Trace.objects.create(
+                team=self.team,
+                pipeline_id=trace.pipeline_id,
+                chatbot_id=trace.chatbot_id,
+                session_id=trace.session_id,
+                input=trace.input,
+                output=trace.output,
+                status=trace.status,
+                error=trace.error,
+                started_at=trace.started_at,
+                duration_ms=trace.duration_ms,
+            )
+            Span.objects.bulk_create(
+                Span(
+                    team=self.team,
+                    trace=row,
+                    position=position,
+                    node_id=span.node_id,
+                    node_name=span.node_name,
+                    node_type=span.node_type,
+                    input=span.input,
+                    output=span.output,
+                    error=span.error,
+                    started_at=span.started_at,
+                    duration_ms=span.duration_ms,
+                    details=span.details,
+                )
+                for position, span in enumerate(trace.spans)
+            )
+        return row.pk

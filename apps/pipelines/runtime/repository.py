@@ -1,0 +1,97 @@
+"""The pipeline runtime's only door to the outside: models, histories, email, traces.
+
+`OrmRepository` (runtime/orm_repository.py) is the real one; `InMemoryRepository` lets engine tests
+run with no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from apps.service_providers.llm.base import CallOptions
+
+
+@dataclass
+class SpanRecord:
+    node_id: str
+    node_name: str
+    node_type: str
+    input: str
+    started_at: datetime
+    output: str = ""
+    duration_ms: int = 0
+    error: str = ""
+    details: dict[str, Any] = field(default_factory=dict)  # route, token usage, state changes
+
+
+@dataclass
+class TraceRecord:
+    input: str
+    started_at: datetime
+    pipeline_id: int | None = None
+    chatbot_id: int | None = None
+    session_id: int | None = None
+    output: str = ""
+    status: str = "running"  # success | error | cancelled
+    error: str = ""
+    duration_ms: int = 0
+    spans: list[SpanRecord] = field(default_factory=list)
+
+
+class PipelineRepository(Protocol):
+    def chat_model(self, provider_id: int, model_id: int, options: CallOptions) -> BaseChatModel: ...
+
+    def llm_choice_exists(self, provider_id: int, model_id: int) -> bool: ...
+
+    def model_token_limit(self, model_id: int) -> int | None: ...
+
+    def load_history(self, session_id: int | None, history_name: str) -> list[BaseMessage]: ...
+
+    def save_history(self, session_id: int | None, history_name: str, messages: list[BaseMessage]) -> None: ...
+
+    def queue_email(self, *, recipients: list[str], subject: str, body: str) -> None: ...
+
+    def save_trace(self, trace: TraceRecord) -> int | None: ...
+
+
+@dataclass
+class InMemoryRepository:
+    """For engine tests: scripted chat models, histories and sent email kept in memory."""
+
+    chat_model_factory: Any = None  # (provider_id, model_id, options) -> BaseChatModel
+    token_limits: dict[int, int] = field(default_factory=dict)
+    known_llms: set[tuple[int, int]] | None = None  # None: every provider/model id exists
+    histories: dict[tuple[int | None, str], list[Any]] = field(default_factory=dict)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    traces: list[TraceRecord] = field(default_factory=list)
+
+    def chat_model(self, provider_id, model_id, options):
+        if self.chat_model_factory is None:
+            from apps.service_providers.testing.fake_llm import FakeChatModel
+
+            return FakeChatModel()
+        return self.chat_model_factory(provider_id, model_id, options)
+
+    def llm_choice_exists(self, provider_id, model_id) -> bool:
+        return self.known_llms is None or (provider_id, model_id) in self.known_llms
+
+    def model_token_limit(self, model_id):
+        return self.token_limits.get(model_id)
+
+    def load_history(self, session_id, history_name):
+        return list(self.histories.get((session_id, history_name), []))
+
+    def save_history(self, session_id, history_name, messages):
+        self.histories[(session_id, history_name)] = list(messages)
+
+    def queue_email(self, *, recipients, subject, body):
+        self.emails.append({"recipients": recipients, "subject": subject, "body": body})
+
+    def save_trace(self, trace):
+        self.traces.append(trace)
+        return len(self.traces)

@@ -1,0 +1,31 @@
+"""The state a pipeline run carries from node to node (a LangGraph state with reducers).
+
+Dicts merge key by key (last write wins), lists append, so parallel branches can each contribute."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    return {**(left or {}), **(right or {})}
+
+
+def replace_value(left: Any, right: Any) -> Any:
+    return right if right is not None else left
+
+
+class PipelineState(TypedDict, total=False):
+    input: str  # the participant's message
+    outputs: Annotated[dict[str, str], merge_dicts]  # node id -> output text
+    routes: Annotated[dict[str, str], merge_dicts]  # router node name -> chosen route
+    temp_state: Annotated[dict[str, Any], merge_dicts]  # lives for this run only
+    session_state: Annotated[dict[str, Any], merge_dicts]
+    participant_data: Annotated[dict[str, Any], replace_value]  # replaced whole: nodes may remove keys
+    output_tags: Annotated[list[str], operator.add]
+    session_tags: Annotated[list[str], operator.add]
+    intents: Annotated[list[str], operator.add]  # e.g. "end_session"
+    attachments: Annotated[list[dict[str, Any]], operator.add]
+    path: Annotated[list[str], operator.add]  # node ids in the order they ran
+    final_output: Annotated[str | None, replace_value]

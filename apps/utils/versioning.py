@@ -1,0 +1,72 @@
+"""Working copy + immutable numbered versions, for any model that needs them (pipelines, chatbots,
+consent forms, source material, collections).
+
+The working copy has `working_version = NULL` and is the only editable row; `create_version` copies it
+into a new row pointing back at it with the next number. Versions are archived, never deleted, so
+history and traces stay readable."""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.db.models import Max
+
+
+class VersionedModel(models.Model):
+    working_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="versions", editable=False
+    )
+    version_number = models.PositiveIntegerField(default=0, editable=False, help_text="0 for the working copy")
+    version_description = models.TextField(blank=True)
+    is_archived = models.BooleanField(default=False)
+
+    # Fields that describe the row's place in the version history rather than its content.
+    VERSION_BOOKKEEPING: tuple[str, ...] = (
+        "id",
+        "working_version",
+        "version_number",
+        "version_description",
+        "created_at",
+        "updated_at",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_working_version(self) -> bool:
+        return self.working_version_id is None  # type: ignore[attr-defined]
+
+    def content_fields(self) -> list[str]:
+        return [
+            field.name
+            for field in self._meta.concrete_fields
+            if field.name not in self.VERSION_BOOKKEEPING and not field.primary_key
+        ]
+
+    @transaction.atomic
+    def create_version(self, description: str = ""):
+        """A numbered, immutable copy of this working copy."""
+        if not self.is_working_version:
+            raise ValueError("Only the working copy can be versioned")
+        # Lock the working copy so two concurrent requests cannot take the same number.
+        type(self)._default_manager.select_for_update().filter(pk=self.pk).first()
+        versions = self.versions  # type: ignore[attr-defined]
+        latest = versions.aggregate(latest=Max("version_number"))["latest"] or 0
+        copy = type(self)(**{name: getattr(self, name) for name in self.content_fields()})
+        copy.working_version = self
+        copy.version_number = latest + 1
+        copy.version_description = description
+        copy.save()
+        self.copy_related_to(copy)
+        return copy
+
+    def copy_related_to(self, version) -> None:
+        """Hook: copy or link related rows (e.g. a chatbot's pipeline) into a new version."""
+
+    def compare_with(self, other) -> list[tuple[str, object, object]]:
+        """(field, this value, other value) for every content field that differs."""
+        return [
+            (name, getattr(self, name), getattr(other, name))
+            for name in self.content_fields()
+            if getattr(self, name) != getattr(other, name)
+        ]
