@@ -1,14 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
+from apps.trace.urls import urlpatterns as trace_urlpatterns
 
 # Everything a team owns lives under /a/<team_slug>/; the guard tests walk every pattern with a
 # `team_slug` and fail for one that lets in an anonymous user or a member of another team.
 team_urls = [
     path("team/", include(team_urlpatterns)),
     path("providers/", include(service_provider_urlpatterns)),
+    path("pipelines/", include(pipeline_urlpatterns)),
+    path("traces/", include(trace_urlpatterns)),
 ]
 
 urlpatterns = [

@@ -9,6 +9,7 @@ TEAM_NAVIGATION = [
     ("Collections", "documents:collections", "documents.view_collection"),
     ("Evaluations", "evaluations:list", "evaluations.view_evaluationrun"),
     ("Participants", "participants:list", "participants.view_participant"),
+    ("Traces", "trace:list", "trace.view_trace"),
     ("AI providers", "service_providers:list", "service_providers.view_llmprovider"),
     ("Team settings", "teams:settings", None),
 ]
