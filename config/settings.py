@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "apps.service_providers",
     "apps.pipelines",
     "apps.trace",
+    "apps.participants",
+    "apps.chat",
+    "apps.experiments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,163 @@
+"""The bot runtime: the only path from an inbound message to a bot reply, used by every channel.
+
+The human message is stored (committed) before anything that can fail; a delivery retried with the
+same message id finds it and returns the reply already made, or, if the first attempt failed, tries
+again; while another worker is still producing the reply, it says so instead of making a second one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from apps.chat.models import ChatMessage
+from apps.experiments.actions import serving_version
+from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.sessions import participant_data_for
+from apps.pipelines.runtime.context import ParticipantDetails, RunInput
+from apps.pipelines.runtime.orm_repository import OrmRepository
+from apps.pipelines.runtime.runner import PipelineRunError, run_pipeline
+
+HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
+CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
+
+
+class BotError(Exception):
+    """No reply could be made; the message is for the participant's operator, and the inbound
+    message is kept so the same message id can be retried."""
+
+    def __init__(self, message: str, *, human_message: ChatMessage | None = None, trace_id: int | None = None):
+        super().__init__(message)
+        self.human_message = human_message
+        self.trace_id = trace_id
+
+
+class ReplyInProgress(BotError):
+    pass
+
+
+@dataclass
+class BotReply:
+    human: ChatMessage
+    reply: ChatMessage
+    trace_id: int | None
+    session_ended: bool
+    replayed: bool = False  # the same message id was seen before: this is the earlier reply
+
+
+def respond(
+    session: ExperimentSession,
+    text: str,
+    *,
+    message_id: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+    on_token: Callable[[str], None] | None = None,
+    version: Experiment | None = None,
+    hidden: bool = False,
+) -> BotReply:
+    """Store the participant's message, run the chatbot's pipeline, store and return its reply."""
+    if session.is_complete:
+        raise BotError("This conversation has ended")
+    human = _store_human_message(session, text, message_id, attachments or [], hidden)
+    if hasattr(human, "reply"):
+        return BotReply(human, human.reply, human.reply.metadata.get("trace_id"), session.is_complete, replayed=True)
+    if not _claim(human):
+        raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
+    version = version or serving_version(session.experiment)
+    try:
+        run = _run_input(session, version, human)
+        result = run_pipeline(version.pipeline.graph, run, OrmRepository(session.team), on_token=on_token)
+    except PipelineRunError as error:
+        ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
+        raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
+    except BaseException:
+        ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
+        raise
+    return _store_reply(session, human, result, version)
+
+
+def _store_human_message(session, text, message_id, attachments, hidden) -> ChatMessage:
+    if message_id:
+        existing = ChatMessage.objects.filter(chat=session.chat, external_id=message_id).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return ChatMessage.objects.create(
+                team=session.team,
+                chat=session.chat,
+                message_type=ChatMessage.Type.HUMAN,
+                content=text,
+                attachments=attachments,
+                external_id=message_id or None,
+                metadata={"hidden": True} if hidden else {},
+            )
+    except IntegrityError:  # the same message id, stored by a concurrent delivery
+        return ChatMessage.objects.get(chat=session.chat, external_id=message_id)
+
+
+def _claim(human: ChatMessage) -> bool:
+    now = timezone.now()
+    unclaimed = Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=now - CLAIM_TIMEOUT)
+    return bool(ChatMessage.objects.filter(unclaimed, pk=human.pk).update(processing_started_at=now))
+
+
+def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
+    rows = (
+        ChatMessage.objects.filter(chat=session.chat, id__lt=before.id)
+        .exclude(message_type=ChatMessage.Type.SYSTEM)
+        .order_by("-id")
+        .values_list("message_type", "content")[:HISTORY_LIMIT]
+    )
+    return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in reversed(rows)]
+
+
+def _run_input(session: ExperimentSession, version: Experiment, human: ChatMessage) -> RunInput:
+    participant = session.participant
+    return RunInput(
+        message=human.content,
+        participant_data=participant_data_for(session).data or {},
+        session_state=dict(session.state or {}),
+        history=_history(session, human),
+        attachments=list(human.attachments or []),
+        participant=ParticipantDetails(
+            identifier=participant.identifier, platform=participant.platform, name=participant.name
+        ),
+        session_id=session.pk,
+        chatbot_id=session.experiment_id,
+        pipeline_id=version.pipeline_id,
+        source_material=version.source_material.material if version.source_material_id else "",
+    )
+
+
+@transaction.atomic
+def _store_reply(session: ExperimentSession, human: ChatMessage, result, version: Experiment) -> BotReply:
+    reply = ChatMessage.objects.create(
+        team=session.team,
+        chat=session.chat,
+        message_type=ChatMessage.Type.AI,
+        content=result.output,
+        tags=result.output_tags,
+        reply_to=human,
+        metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
+    )
+    ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
+    data = participant_data_for(session)
+    if result.participant_data != (data.data or {}):
+        data.data = result.participant_data
+        data.save(update_fields=["data", "updated_at"])
+    session.state = result.session_state
+    session.tags = sorted({*session.tags, *result.session_tags})
+    ended = "end_session" in result.intents
+    if ended:
+        session.status = ExperimentSession.Status.COMPLETE
+        session.ended_at = timezone.now()
+    session.touch()
+    session.save()
+    return BotReply(human, reply, result.trace_id, ended)

@@ -1,0 +1,46 @@
+"""Conversations: a Chat holds the messages of one session."""
+
+from django.db import models
+from django.db.models import Q
+
+from apps.teams.models import BaseTeamModel
+
+
+class Chat(BaseTeamModel):
+    name = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or f"Chat {self.pk}"
+
+
+class ChatMessage(BaseTeamModel):
+    class Type(models.TextChoices):
+        HUMAN = "human"
+        AI = "ai"
+        SYSTEM = "system"
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    message_type = models.CharField(max_length=10, choices=Type.choices)
+    content = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)  # trace id, route, error, …
+    tags = models.JSONField(default=list, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    # The sender's id for this message (channel message id, client retry key): a retried delivery
+    # with the same id is recognised instead of stored twice.
+    external_id = models.CharField(max_length=200, null=True, blank=True)
+    # Set while a worker produces the reply to this (human) message, so a retried delivery of the
+    # same message waits for that reply instead of making a second one.
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    # The human message this reply answers.
+    reply_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat", "external_id"], condition=Q(external_id__isnull=False), name="unique_chat_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_type}: {self.content[:40]}"

@@ -1,0 +1,132 @@
+"""The bot runtime: store first, run the pipeline, store the reply; idempotent on message ids."""
+
+import pytest
+
+from apps.chat.bot import BotError, ReplyInProgress, respond
+from apps.chat.models import ChatMessage
+from apps.experiments.models import ExperimentSession
+from apps.pipelines import actions as pipeline_actions
+from apps.pipelines.tests.graphs import linear, node
+from apps.service_providers import errors
+from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.utils.factories.experiments import session_for, simple_chatbot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chatbot(team):
+    return simple_chatbot(team)
+
+
+@pytest.fixture
+def session(chatbot):
+    return session_for(chatbot)
+
+
+def messages(session) -> list[tuple[str, str]]:
+    return list(session.chat.messages.values_list("message_type", "content"))
+
+
+def test_a_reply_is_stored_with_its_trace(session):
+    with use_fake_llm("Hello!") as fake:
+        reply = respond(session, "Hi")
+    assert messages(session) == [("human", "Hi"), ("ai", "Hello!")]
+    assert reply.reply.reply_to == reply.human
+    assert reply.trace_id is not None
+    assert reply.reply.metadata["trace_id"] == reply.trace_id
+    assert fake.calls[0][0].text == "You are helpful."
+    session.refresh_from_db()
+    assert session.last_activity_at is not None
+
+
+def test_the_conversation_so_far_is_the_history(session):
+    with use_fake_llm("one", "two") as fake:
+        respond(session, "first")
+        respond(session, "second")
+    assert [m.text for m in fake.calls[1][1:]] == ["first", "one", "second"]
+
+
+def test_tokens_stream_to_the_caller(session):
+    tokens = []
+    with use_fake_llm("streamed reply here"):
+        reply = respond(session, "Hi", on_token=tokens.append)
+    assert "".join(tokens) == "streamed reply here" == reply.reply.content
+
+
+def test_a_retried_message_id_does_not_duplicate(session):
+    with use_fake_llm("only once") as fake:
+        first = respond(session, "Hi", message_id="wamid.1")
+        second = respond(session, "Hi", message_id="wamid.1")
+    assert second.replayed
+    assert second.reply.pk == first.reply.pk
+    assert messages(session) == [("human", "Hi"), ("ai", "only once")]
+    assert len(fake.calls) == 1
+
+
+def test_a_failure_keeps_the_message_and_a_retry_answers_it(session):
+    failure = errors.AuthenticationFailed("The API key for provider 'X' was rejected")
+    with use_fake_llm(failure, "recovered"):
+        with pytest.raises(BotError, match="was rejected") as info:
+            respond(session, "Hi", message_id="m-1")
+        assert info.value.human_message.content == "Hi"
+        assert info.value.trace_id is not None
+        assert messages(session) == [("human", "Hi")]
+        reply = respond(session, "Hi", message_id="m-1")
+    assert reply.reply.content == "recovered"
+    assert messages(session) == [("human", "Hi"), ("ai", "recovered")]
+
+
+def test_a_message_being_answered_elsewhere_is_not_answered_twice(session):
+    from django.utils import timezone
+
+    human = ChatMessage.objects.create(
+        team=session.team,
+        chat=session.chat,
+        message_type="human",
+        content="Hi",
+        external_id="m-2",
+        processing_started_at=timezone.now(),
+    )
+    with pytest.raises(ReplyInProgress):
+        respond(session, "Hi", message_id="m-2")
+    assert not hasattr(human, "reply")
+
+
+def test_state_changes_and_end_of_session(team, chatbot):
+    llm_params = {**simple_llm_params(chatbot), "tools": ["end_session"]}
+    graph = linear(
+        node("json", "render_template", template_string='{"stage": "done"}'),
+        node("save", "update_participant_data"),
+    )
+    pipeline = chatbot.pipeline
+    pipeline_actions.save_pipeline_data(
+        pipeline=pipeline, data=graph.to_dict(), expected_revision=pipeline.edit_revision
+    )
+    session = session_for(chatbot)
+    respond(session, "hi")
+    from apps.experiments.sessions import participant_data_for
+
+    assert participant_data_for(session).data == {"stage": "done"}
+
+    tool_call = {"name": "end_session", "args": {}, "id": "c1"}
+    from langchain_core.messages import AIMessage
+
+    pipeline.refresh_from_db()
+    pipeline_actions.save_pipeline_data(
+        pipeline=pipeline,
+        data=linear(node("llm", "llm", **llm_params)).to_dict(),
+        expected_revision=pipeline.edit_revision,
+    )
+    with use_fake_llm(AIMessage(content="", tool_calls=[tool_call]), "Goodbye"):
+        reply = respond(session, "bye")
+    assert reply.session_ended
+    session.refresh_from_db()
+    assert session.status == ExperimentSession.Status.COMPLETE
+    with pytest.raises(BotError, match="has ended"):
+        respond(session, "hello again")
+
+
+def simple_llm_params(chatbot) -> dict:
+    llm = next(n for n in chatbot.pipeline.data["nodes"] if n["type"] == "llm")
+    return {key: llm["params"][key] for key in ("llm_provider_id", "llm_model_id")}

@@ -1,0 +1,110 @@
+"""Writes for chatbots: create (simple or from a pipeline), version, publish, revert, archive."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.experiments.exceptions import ChatbotActionError
+from apps.experiments.models import Experiment
+from apps.pipelines import actions as pipeline_actions
+from apps.pipelines.exceptions import PipelineActionError
+from apps.pipelines.models import Pipeline
+from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.teams.models import Team
+
+
+def simple_pipeline_data(*, prompt: str, provider: LlmProvider, model: LlmProviderModel) -> dict:
+    """Start → LLM → End: what "create a simple chatbot" makes; it opens in the builder like any other."""
+    llm_params = {"llm_provider_id": provider.pk, "llm_model_id": model.pk, "prompt": prompt}
+    return {
+        "schema_version": 1,
+        "nodes": [
+            {"id": "start", "type": "start", "name": "start", "params": {}, "position": {"x": 0, "y": 0}},
+            {"id": "llm", "type": "llm", "name": "assistant", "params": llm_params, "position": {"x": 250, "y": 0}},
+            {"id": "end", "type": "end", "name": "end", "params": {}, "position": {"x": 500, "y": 0}},
+        ],
+        "edges": [
+            {
+                "id": "start-llm",
+                "source": "start",
+                "source_handle": "output",
+                "target": "llm",
+                "target_handle": "input",
+            },
+            {"id": "llm-end", "source": "llm", "source_handle": "output", "target": "end", "target_handle": "input"},
+        ],
+    }
+
+
+@transaction.atomic
+def create_simple_chatbot(
+    *, team: Team, name: str, prompt: str, provider: LlmProvider, model: LlmProviderModel, description: str = ""
+) -> Experiment:
+    if provider.team_id != team.pk or (model.team_id not in (None, team.pk)) or model.type != provider.type:
+        raise ChatbotActionError("Choose a provider of this team and one of its models.")
+    pipeline = pipeline_actions.create_pipeline(
+        team=team, name=f"{name} pipeline", data=simple_pipeline_data(prompt=prompt, provider=provider, model=model)
+    )
+    return Experiment.objects.create(team=team, name=name.strip(), description=description, pipeline=pipeline)
+
+
+def create_chatbot(*, team: Team, name: str, pipeline: Pipeline, description: str = "") -> Experiment:
+    if pipeline.team_id != team.pk or not pipeline.is_working_version:
+        raise ChatbotActionError("Choose a pipeline of this team.")
+    return Experiment.objects.create(team=team, name=name.strip(), description=description, pipeline=pipeline)
+
+
+def create_chatbot_version(*, experiment: Experiment, description: str = "", publish: bool = False) -> Experiment:
+    if not experiment.is_working_version:
+        raise ChatbotActionError("Versions are made from the working copy.")
+    issues = pipeline_actions.pipeline_issues(experiment.pipeline)
+    if issues:
+        raise ChatbotActionError("Fix the pipeline first: " + "; ".join(issue.message for issue in issues[:3]))
+    try:
+        with transaction.atomic():
+            version = experiment.create_version(description)
+            if publish:
+                publish_version(version=version)
+    except PipelineActionError as error:
+        raise ChatbotActionError(str(error)) from error
+    return version
+
+
+@transaction.atomic
+def publish_version(*, version: Experiment) -> Experiment:
+    if version.is_working_version:
+        raise ChatbotActionError("Publish a numbered version, not the working copy.")
+    Experiment.objects.filter(working_version_id=version.working_version_id, is_published=True).update(
+        is_published=False
+    )
+    Experiment.objects.filter(pk=version.pk).update(is_published=True)
+    version.is_published = True
+    return version
+
+
+@transaction.atomic
+def revert_to_version(*, experiment: Experiment, version: Experiment) -> Experiment:
+    """Make the working copy match `version` (its settings and its pipeline's graph)."""
+    if version.working_version_id != experiment.pk:
+        raise ChatbotActionError("That version belongs to another chatbot.")
+    for name in experiment.content_fields():
+        if name not in ("pipeline", "consent_form", "source_material"):
+            setattr(experiment, name, getattr(version, name))
+    experiment.save()
+    working_pipeline = experiment.pipeline
+    pipeline_actions.save_pipeline_data(
+        pipeline=working_pipeline, data=version.pipeline.data, expected_revision=working_pipeline.edit_revision
+    )
+    return experiment
+
+
+def archive_chatbot(*, experiment: Experiment) -> None:
+    Experiment.objects.filter(pk=experiment.pk).update(is_archived=True)
+    experiment.versions.update(is_archived=True)
+
+
+def serving_version(experiment: Experiment) -> Experiment:
+    """The version channels serve: the published one, else the working copy."""
+    working = experiment if experiment.is_working_version else experiment.working_version
+    published = working.versions.filter(is_published=True).first()
+    return published or working

@@ -1,0 +1,16 @@
+from apps.experiments.actions import create_simple_chatbot
+from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.service_providers.models import LlmProviderModel
+from apps.utils.factories.service_providers import LlmProviderFactory
+
+
+def simple_chatbot(team, *, name: str = "Helper", prompt: str = "You are helpful."):
+    """A Start → LLM → End chatbot on an OpenAI provider (tests swap the model with use_fake_llm)."""
+    provider = LlmProviderFactory(team=team)
+    model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
+    return create_simple_chatbot(team=team, name=name, prompt=prompt, provider=provider, model=model)
+
+
+def session_for(experiment, identifier: str = "p1@example.org", platform: str = "api"):
+    participant = get_or_create_participant(team=experiment.team, platform=platform, identifier=identifier)
+    return start_session(experiment=experiment, participant=participant, platform=platform)
