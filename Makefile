@@ -62,6 +62,7 @@ bench: install  ## Benchmarks: medians against a baseline measured in the same r
 	$(PY) bench/adapter_overhead.py
 	$(PY) bench/local_embeddings.py
 	$(PY) bench/local_llm.py
+	$(PY) bench/sandbox.py
 
 clean:
 	rm -rf static/dist node_modules/.installed $(VENV)/.installed

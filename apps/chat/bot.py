@@ -132,7 +132,7 @@ def _run_input(session: ExperimentSession, version: Experiment, human: ChatMessa
         session_id=session.pk,
         chatbot_id=session.experiment_id,
         pipeline_id=version.pipeline_id,
-        source_material=version.source_material.material if version.source_material_id else "",
+        source_material=version.source_material.material if version.source_material is not None else "",
     )
 
 

@@ -105,6 +105,6 @@ def archive_chatbot(*, experiment: Experiment) -> None:
 
 def serving_version(experiment: Experiment) -> Experiment:
     """The version channels serve: the published one, else the working copy."""
-    working = experiment if experiment.is_working_version else experiment.working_version
+    working = experiment.working
     published = working.versions.filter(is_published=True).first()
     return published or working

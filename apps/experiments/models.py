@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.db import models
 from django.db.models import Q
@@ -82,12 +83,17 @@ class Experiment(BaseTeamModel, VersionedModel):
     def __str__(self) -> str:
         return self.name if self.is_working_version else f"{self.name} v{self.version_number}"
 
+    @property
+    def working(self) -> Experiment:
+        """The working copy this row belongs to (itself, for the working copy)."""
+        return self if self.working_version is None else cast(Experiment, self.working_version)
+
     def copy_related_to(self, version) -> None:
         """A version runs frozen copies of the pipeline, consent form and source material."""
         version.pipeline = self.pipeline.create_version(f"For {self} version {version.version_number}")
-        if self.consent_form_id:
+        if self.consent_form is not None:
             version.consent_form = self.consent_form.create_version()
-        if self.source_material_id:
+        if self.source_material is not None:
             version.source_material = self.source_material.create_version()
         version.save(update_fields=["pipeline", "consent_form", "source_material"])
 

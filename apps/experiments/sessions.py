@@ -33,7 +33,7 @@ def is_allowed(experiment: Experiment, participant: Participant) -> bool:
 @transaction.atomic
 def start_session(*, experiment: Experiment, participant: Participant, platform: str = "web") -> ExperimentSession:
     """A new conversation with the chatbot (always its working copy: versions are chosen per message)."""
-    working = experiment if experiment.is_working_version else experiment.working_version
+    working = experiment.working
     if participant.team_id != working.team_id:
         raise ChatbotActionError("The participant belongs to another team")
     if not is_allowed(working, participant):

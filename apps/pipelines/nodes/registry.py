@@ -5,6 +5,7 @@ from apps.pipelines.nodes.end import EndNode
 from apps.pipelines.nodes.extract_structured_data import ExtractStructuredDataNode
 from apps.pipelines.nodes.llm import LlmNode
 from apps.pipelines.nodes.llm_router import LlmRouterNode
+from apps.pipelines.nodes.python_code import PythonCodeNode
 from apps.pipelines.nodes.render_template import RenderTemplateNode
 from apps.pipelines.nodes.send_email import SendEmailNode
 from apps.pipelines.nodes.start import StartNode
@@ -23,6 +24,7 @@ NODE_TYPES: dict[str, NodeType] = {
         UpdateParticipantDataNode(),
         RenderTemplateNode(),
         SendEmailNode(),
+        PythonCodeNode(),
     )
 }
 

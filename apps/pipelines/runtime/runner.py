@@ -110,11 +110,12 @@ def run_pipeline(
         trace.error = str(error)
         error.trace_id = _finish(trace, repo)
         raise
-    trace.output = state.get("final_output") or ""
+    output = state.get("abort_message") or state.get("final_output") or ""
+    trace.output = output
     trace.status = "success"
     trace_id = _finish(trace, repo)
     return RunResult(
-        output=state.get("final_output") or "",
+        output=output,
         participant_data=state.get("participant_data") or {},
         session_state=state.get("session_state") or {},
         temp_state=state.get("temp_state") or {},
@@ -182,6 +183,8 @@ def _node_action(node, graph, run, repo, trace, on_token):
     params = node_type.parse_params(node.params, node.params_version)
 
     def action(state: PipelineState) -> dict[str, Any]:
+        if state.get("abort_message") is not None:
+            return {}  # an earlier node stopped the run: the rest is skipped
         context = NodeContext(
             node=node,
             input=_input_for(node, graph, state, run),
@@ -242,4 +245,6 @@ def _state_update(node, node_type, result: NodeResult, context: NodeContext) -> 
         update["routes"] = {node.name: result.metadata.get("keyword", ""), f"handle:{node.id}": result.route}
     if node.type == "end":
         update["final_output"] = result.output
+    if "abort_message" in result.metadata:
+        update["abort_message"] = result.metadata["abort_message"]
     return update

@@ -29,3 +29,4 @@ class PipelineState(TypedDict, total=False):
     attachments: Annotated[list[dict[str, Any]], operator.add]
     path: Annotated[list[str], operator.add]  # node ids in the order they ran
     final_output: Annotated[str | None, replace_value]
+    abort_message: Annotated[str | None, replace_value]  # a node stopped the run and replies with this

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable
+from typing import Any
 
 from langchain_core.tools import StructuredTool
 
 from apps.pipelines.tools.base import AgentTool
 
-OPERATORS = {
+OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,

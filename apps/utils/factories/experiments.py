@@ -1,12 +1,14 @@
+from typing import cast
+
 from apps.experiments.actions import create_simple_chatbot
 from apps.experiments.sessions import get_or_create_participant, start_session
-from apps.service_providers.models import LlmProviderModel
+from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.utils.factories.service_providers import LlmProviderFactory
 
 
 def simple_chatbot(team, *, name: str = "Helper", prompt: str = "You are helpful."):
     """A Start → LLM → End chatbot on an OpenAI provider (tests swap the model with use_fake_llm)."""
-    provider = LlmProviderFactory(team=team)
+    provider = cast(LlmProvider, LlmProviderFactory(team=team))
     model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
     return create_simple_chatbot(team=team, name=name, prompt=prompt, provider=provider, model=model)
 

@@ -1,0 +1,274 @@
+"""Run a team's Python code in a fresh, locked-down interpreter and return what `main` returned.
+
+Layers, outermost first (each holds if the ones inside it are bypassed):
+- a separate process in its own session, killed as a group at the wall-clock deadline;
+- empty environment, no inherited descriptors but three pipes, an empty private working directory;
+- in the child (child.py): network namespace where permitted, uid "nobody" when started as root,
+  RLIMIT_CPU / AS / NPROC=0 / FSIZE=0 / NOFILE / CORE=0, and a seccomp filter denying sockets,
+  fork/clone/exec, signals to other processes, tracing and namespaces;
+- a restricted namespace: checked and rewritten code (checker.py), guarded builtins and imports.
+The child reaches data and the network only by asking this process over the pipe (helpers.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import logging
+import math
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from apps.pipelines.sandbox.channel import Channel, DeadlineReached, MessageTooLarge, ProtocolViolation
+from apps.pipelines.sandbox.checker import compile_user_code
+from apps.pipelines.sandbox.errors import (
+    CodeFailed,
+    CodeMemoryExceeded,
+    CodeNotAllowed,
+    CodeTimeout,
+    HelperError,
+    InvalidCode,
+    OutputTooLarge,
+    SandboxError,
+)
+from apps.pipelines.sandbox.helpers import HELPER_NAMES, HTTP_HELPERS, HelperHost
+from apps.pipelines.sandbox.limits import DEFAULT_LIMITS, SandboxLimits
+from apps.pipelines.sandbox.policy import child_policy
+from apps.pipelines.sandbox.seccomp import build_filter
+
+logger = logging.getLogger(__name__)
+
+CHILD_SCRIPT = Path(__file__).with_name("child.py")
+# -I: no environment variables, user site or script directory on sys.path; -S: no site-packages;
+# -B: no .pyc writes (RLIMIT_FSIZE would refuse them anyway); utf8: one encoding whatever the locale.
+INTERPRETER_FLAGS = ("-I", "-S", "-B", "-X", "utf8")
+_PROTOCOL_OVERHEAD_BYTES = 64_000
+_SECCOMP_FILTER = build_filter()
+_layers_reported = False
+
+
+def run_user_code(code: str, input: str, *, host: HelperHost, limits: SandboxLimits = DEFAULT_LIMITS) -> str:
+    """Run `main(input)` from `code` in the sandbox and return its result as a string.
+
+    Raises a SandboxError subclass (the message is for the user), AbortPipeline when the code called
+    abort_with_message, or whatever the host raised for a platform failure (database down)."""
+    compiled = compile_user_code(code)  # InvalidCode / CodeNotAllowed before any process starts
+    request = {
+        "code": compiled.code,
+        "imports": list(compiled.imports),
+        "input": input,
+        "policy": child_policy(),
+        "helpers": list(HELPER_NAMES),
+        "max_output_bytes": limits.max_output_bytes,
+        "max_log_bytes": limits.max_log_bytes,
+        "os": child_os_config(limits),
+    }
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, *INTERPRETER_FLAGS, str(CHILD_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={},
+            cwd=workdir,
+            close_fds=True,
+            start_new_session=True,  # its own process group, so one killpg ends anything it started
+        )
+        channel = Channel(
+            process,
+            deadline=started + limits.wall_seconds,
+            # JSON escapes control characters as \u00XX: six bytes for one in the worst case.
+            max_line_bytes=(limits.max_output_bytes + limits.max_log_bytes) * 6 + _PROTOCOL_OVERHEAD_BYTES,
+        )
+        try:
+            channel.send(request)
+            return _converse(channel, process, host, limits, started)
+        except DeadlineReached:
+            raise CodeTimeout(f"The code ran longer than {_seconds(limits.wall_seconds)} s") from None
+        except MessageTooLarge:
+            # Results and print() output are capped in the child, so this is a helper call's arguments.
+            raise OutputTooLarge(
+                f"The code passed more than {_megabytes(channel.max_line_bytes)} MB to a helper"
+            ) from None
+        except ProtocolViolation as violation:
+            logger.warning("Sandbox child broke the protocol: %s", violation)
+            raise CodeFailed("The code stopped unexpectedly (it broke the sandbox protocol)") from None
+        finally:
+            _kill(process)
+            channel.close()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream:
+                    stream.close()
+
+
+def child_os_config(limits: SandboxLimits) -> dict[str, Any]:
+    """What the child applies to itself before running user code (child.py `_lock_down`)."""
+    return {
+        "cpu_seconds": limits.cpu_seconds,
+        "memory_bytes": limits.memory_mb * 1024 * 1024,
+        "max_open_files": limits.max_open_files,
+        "run_as": _unprivileged_ids(),
+        "seccomp": _SECCOMP_FILTER.hex() if _SECCOMP_FILTER else None,
+    }
+
+
+def _converse(
+    channel: Channel, process: subprocess.Popen[bytes], host: HelperHost, limits: SandboxLimits, started: float
+) -> str:
+    helper_calls = http_requests = 0
+    while True:
+        message = channel.receive()
+        if message is None:
+            raise _error_for_exit(process, channel, limits, started)
+        op = message.get("op")
+        if op == "call":
+            helper_calls += 1
+            http_requests += message.get("name") in HTTP_HELPERS
+            if helper_calls > limits.max_helper_calls:
+                reply = _refusal(f"The code called helpers more than {limits.max_helper_calls} times")
+            elif http_requests > limits.max_http_requests:
+                reply = _refusal(f"The code made more than {limits.max_http_requests} HTTP requests")
+            else:
+                reply = _dispatch(host, message, remaining=channel.deadline - time.monotonic())
+            channel.send(reply)
+            continue
+        logs = message.get("logs")
+        if isinstance(logs, str) and logs:
+            host.log(_valid_text(logs[: limits.max_log_bytes * 2]))
+        _report_layers(message.get("layers"))
+        if op == "result" and isinstance(message.get("value"), str):
+            return _valid_text(message["value"])
+        if op == "error":
+            raise _error_for_report(message, limits)
+        raise ProtocolViolation(f"unknown message {op!r}")
+
+
+def _report_layers(layers: Any) -> None:
+    """Say once per process which OS layers the children get, loudly if a core one is missing."""
+    global _layers_reported
+    if _layers_reported or not isinstance(layers, list):
+        return
+    _layers_reported = True
+    missing = {"rlimits", "no-new-privs", "seccomp"} - set(layers)
+    log = logger.warning if missing else logger.info
+    log("Sandbox OS layers in effect: %s; missing: %s", ", ".join(map(str, layers)), ", ".join(missing) or "none")
+
+
+def _dispatch(host: HelperHost, message: dict[str, Any], *, remaining: float) -> dict[str, Any]:
+    name, args, kwargs = message.get("name"), message.get("args"), message.get("kwargs")
+    if name not in HELPER_NAMES or not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise ProtocolViolation(f"a malformed helper call to {name!r}")
+    method = getattr(host, name)
+    try:
+        args, kwargs = _valid_json(args), _valid_json(kwargs)
+    except RecursionError:
+        return {"error": {"type": "TypeError", "message": f"{name}(): the arguments are nested too deeply"}}
+    try:
+        inspect.signature(method).bind(*args, **kwargs)
+    except TypeError as error:
+        return {"error": {"type": "TypeError", "message": f"{name}(): {error}"}}
+    if name in HTTP_HELPERS:
+        timeout = kwargs.get("timeout") or host.http_timeout
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not math.isfinite(timeout):
+            return {"error": {"type": "TypeError", "message": f"{name}(): timeout must be a number of seconds"}}
+        kwargs["timeout"] = max(0.1, min(float(timeout), host.http_timeout, remaining))
+    try:
+        result = method(*args, **kwargs)
+    except HelperError as error:
+        return _refusal(str(error))
+    # Through JSON so the reply holds only what marshal can carry (a host may return dates or Decimals).
+    return {"ok": json.loads(json.dumps(result, default=str))}
+
+
+def _valid_text(text: str) -> str:
+    # Lone surrogates survive JSON but not UTF-8 (nor the database): replace them.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _valid_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return _valid_text(value)
+    if isinstance(value, list):
+        return [_valid_json(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_json(item) for key, item in value.items()}
+    return value
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    return {"error": {"type": "HelperError", "message": message}}
+
+
+def _error_for_report(message: dict[str, Any], limits: SandboxLimits) -> SandboxError:
+    kind = message.get("kind")
+    text = _valid_text(str(message.get("message") or "")[:2_000])
+    line = message.get("line") if isinstance(message.get("line"), int) else None
+    if kind == "memory":
+        return CodeMemoryExceeded(f"The code used more than {limits.memory_mb} MB", line=line)
+    if kind == "not_allowed":
+        return CodeNotAllowed(text, line=line)
+    if kind == "invalid":
+        return InvalidCode(text)
+    if kind == "output":
+        return OutputTooLarge(f"The code returned more than {_megabytes(limits.max_output_bytes)} MB")
+    return CodeFailed(text or "The code failed", line=line)
+
+
+def _error_for_exit(
+    process: subprocess.Popen[bytes], channel: Channel, limits: SandboxLimits, started: float
+) -> SandboxError:
+    """The child closed its pipe without a report: find out how it died."""
+    try:
+        code = process.wait(timeout=max(0.05, channel.deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return CodeTimeout(f"The code ran longer than {_seconds(limits.wall_seconds)} s")
+    stderr = channel.stderr.decode("utf-8", "replace")
+    logger.info("Sandbox child exited with %s: %s", code, stderr[-2_000:])
+    elapsed = time.monotonic() - started
+    if code == -signal.SIGXCPU or (code == -signal.SIGKILL and elapsed >= limits.cpu_seconds + 1):
+        return CodeTimeout(f"The code ran longer than {limits.cpu_seconds} s")
+    if "MemoryError" in stderr or "Cannot allocate memory" in stderr or code == -signal.SIGKILL:
+        return CodeMemoryExceeded(f"The code used more than {limits.memory_mb} MB")
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return CodeFailed(f"The code stopped unexpectedly ({name})")
+    return CodeFailed(f"The code stopped unexpectedly (exit code {code})")
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    # Only while the child is unreaped: until then its pid (= its group id) cannot be reused, so the
+    # signal can only reach the sandbox. Once reaped, the group is empty (the child cannot fork).
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _unprivileged_ids() -> list[int] | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam("nobody")
+        return [entry.pw_uid, entry.pw_gid]
+    except KeyError:
+        return [65534, 65534]
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.3g}"
