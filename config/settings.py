@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.participants",
     "apps.chat",
     "apps.experiments",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -173,8 +174,14 @@ USE_TZ = True
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttles.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_RATE_PER_KEY", default="1200/min"),
+        "api_session": env("API_RATE_PER_SESSION", default="60/min"),
+    },
+    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatterns
 from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
@@ -10,6 +11,7 @@ from apps.trace.urls import urlpatterns as trace_urlpatterns
 # `team_slug` and fail for one that lets in an anonymous user or a member of another team.
 team_urls = [
     path("team/", include(team_urlpatterns)),
+    path("team/api-keys/", include(api_key_urlpatterns)),
     path("providers/", include(service_provider_urlpatterns)),
     path("pipelines/", include(pipeline_urlpatterns)),
     path("traces/", include(trace_urlpatterns)),
@@ -17,6 +19,8 @@ team_urls = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    path("channels/", include(channel_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.web.urls")),
     path("", include(account_urlpatterns)),

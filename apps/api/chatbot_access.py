@@ -1,0 +1,83 @@
+"""Shared by the API views: find the key's team's chatbot and session, or 404 (another team's ids
+are indistinguishable from unknown ones), and run the bot with API-friendly errors."""
+
+from __future__ import annotations
+
+import uuid
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound
+
+from apps.chat.bot import BotError, ReplyInProgress
+from apps.experiments.models import Experiment, ExperimentSession
+
+MAX_MESSAGE_CHARS = 10_000
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"The message is longer than {MAX_MESSAGE_CHARS} characters."
+    default_code = "payload_too_large"
+
+
+class BotUnavailable(APIException):
+    """The chatbot could not answer (a provider error, a failing node); the message says why."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "bot_error"
+
+
+class ReplyPending(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The reply to this message is still being prepared; retry shortly."
+    default_code = "reply_in_progress"
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("No such chatbot") from None
+
+
+def chatbot_for(team, public_id) -> Experiment:
+    experiment = Experiment.objects.filter(
+        team=team, public_id=_uuid(public_id), working_version__isnull=True, is_archived=False
+    ).first()
+    if experiment is None:
+        raise NotFound("No such chatbot")
+    return experiment
+
+
+def chatbot_version(experiment: Experiment, number: int) -> Experiment:
+    version = experiment.versions.filter(version_number=number).first()
+    if version is None:
+        raise NotFound(f"Chatbot has no version {number}")
+    return version
+
+
+def session_for(team, public_id, experiment: Experiment | None = None) -> ExperimentSession:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound("No such session") from None
+    sessions = ExperimentSession.objects.filter(team=team, public_id=key).select_related(
+        "experiment", "participant", "chat"
+    )
+    if experiment is not None:
+        sessions = sessions.filter(experiment=experiment)
+    session = sessions.first()
+    if session is None:
+        raise NotFound("No such session")
+    return session
+
+
+def check_message_size(text: str) -> None:
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise PayloadTooLarge()
+
+
+def bot_error(error: BotError) -> APIException:
+    if isinstance(error, ReplyInProgress):
+        return ReplyPending()
+    return BotUnavailable(str(error))

@@ -1,0 +1,50 @@
+"""Making, checking and revoking team API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.utils import timezone
+
+from apps.api.models import TeamApiKey
+from apps.teams.models import Team
+
+KEY_PREFIX = "cs_"
+
+
+def _hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def create_api_key(*, team: Team, name: str, created_by=None) -> tuple[TeamApiKey, str]:
+    """(the stored key, the raw key to show once)."""
+    prefix = secrets.token_hex(4)
+    raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
+    key = TeamApiKey.objects.create(
+        team=team, name=name.strip() or "API key", prefix=prefix, key_hash=_hash(raw), created_by=created_by
+    )
+    return key, raw
+
+
+def find_api_key(raw_key: str) -> TeamApiKey | None:
+    """The active key matching `raw_key`, or None."""
+    if not raw_key.startswith(KEY_PREFIX) or "." not in raw_key:
+        return None
+    prefix = raw_key[len(KEY_PREFIX) :].split(".", 1)[0]
+    key = TeamApiKey.objects.select_related("team", "created_by").filter(prefix=prefix, revoked_at=None).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
+        return None
+    return key
+
+
+def mark_used(key: TeamApiKey) -> None:
+    # At most once a minute: a write per request would cost more than the request.
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        TeamApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+def revoke_api_key(*, key: TeamApiKey) -> None:
+    TeamApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())

@@ -1,0 +1,127 @@
+"""Read models of Open Chat Studio's v1 API for chatbots and sessions (same field names)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.urls import reverse
+from rest_framework import serializers
+
+from apps.chat.models import ChatMessage
+from apps.experiments.models import Experiment, ExperimentSession
+from apps.service_providers.models import LlmUsage
+
+STATUS_NAMES = {
+    ExperimentSession.Status.SETUP: "setup",
+    ExperimentSession.Status.PENDING_CONSENT: "pending",
+    ExperimentSession.Status.ACTIVE: "active",
+    ExperimentSession.Status.PENDING_REVIEW: "pending-review",
+    ExperimentSession.Status.COMPLETE: "complete",
+}
+ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+def _absolute(request, name: str, **kwargs) -> str:
+    return request.build_absolute_uri(reverse(name, kwargs=kwargs))
+
+
+class ExperimentVersionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version_number = serializers.IntegerField()
+    is_default_version = serializers.BooleanField(source="is_published")
+    version_description = serializers.CharField()
+
+
+class ExperimentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    version_number = serializers.SerializerMethodField()
+    versions = serializers.SerializerMethodField()
+
+    def get_url(self, experiment: Experiment) -> str:
+        return _absolute(self.context["request"], "api:experiment-detail", id=experiment.public_id)
+
+    def get_version_number(self, experiment: Experiment) -> int:
+        published = next((v for v in experiment.versions.all() if v.is_published), None)
+        return published.version_number if published else 0
+
+    def get_versions(self, experiment: Experiment) -> list[dict]:
+        versions = sorted(experiment.versions.all(), key=lambda version: version.version_number)
+        return ExperimentVersionSerializer(versions, many=True).data
+
+
+class ExperimentStubSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, experiment: Experiment) -> str:
+        return _absolute(self.context["request"], "api:experiment-detail", id=experiment.public_id)
+
+
+class MessageSerializer(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    role = serializers.SerializerMethodField()
+    content = serializers.CharField()
+    metadata = serializers.JSONField()
+    tags = serializers.ListField(child=serializers.CharField())
+    attachments = serializers.ListField(child=serializers.DictField())
+
+    def get_role(self, message: ChatMessage) -> str:
+        return ROLES[message.message_type]
+
+
+class ExperimentSessionSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    id = serializers.UUIDField(source="public_id")
+    team = serializers.SerializerMethodField()
+    experiment = ExperimentStubSerializer()
+    participant = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    status = serializers.SerializerMethodField()
+    platform = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    state = serializers.JSONField()
+
+    def get_url(self, session: ExperimentSession) -> str:
+        return _absolute(self.context["request"], "api:session-detail", id=session.public_id)
+
+    def get_team(self, session: ExperimentSession) -> dict:
+        return {"name": session.team.name, "slug": session.team.slug}
+
+    def get_participant(self, session: ExperimentSession) -> dict:
+        return {"identifier": session.participant.identifier, "remote_id": ""}
+
+    def get_status(self, session: ExperimentSession) -> str:
+        return STATUS_NAMES.get(session.status, "unknown")
+
+
+class ExperimentSessionWithMessagesSerializer(ExperimentSessionSerializer):
+    messages = serializers.SerializerMethodField()
+    usage = serializers.SerializerMethodField()
+
+    def get_messages(self, session: ExperimentSession) -> list[dict]:
+        messages = session.chat.messages.exclude(metadata__contains={"hidden": True})
+        return MessageSerializer(messages, many=True).data
+
+    def get_usage(self, session: ExperimentSession) -> dict:
+        rows = (
+            LlmUsage.objects.filter(team=session.team, session_id=session.pk)
+            .values("model_name")
+            .annotate(input_tokens=Sum("input_tokens"), output_tokens=Sum("output_tokens"), cost=Sum("cost"))
+            .order_by("model_name")
+        )
+        total = sum((row["cost"] or Decimal(0) for row in rows), Decimal(0))
+        by_model = [
+            {
+                "model_name": row["model_name"],
+                "tokens": (row["input_tokens"] or 0) + (row["output_tokens"] or 0),
+                "cost": f"{row['cost'] or Decimal(0):.8f}",
+            }
+            for row in rows
+        ]
+        return {"total_cost": f"{total:.8f}", "by_model": by_model}

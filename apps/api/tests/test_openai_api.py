@@ -1,0 +1,89 @@
+"""The OpenAI-compatible endpoint, driven by the official `openai` SDK against a live server."""
+
+import pytest
+from openai import APIStatusError, NotFoundError, OpenAI
+from rest_framework.test import APIClient
+
+from apps.api.keys import create_api_key
+from apps.experiments import actions
+from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.teams import roles
+from apps.utils.factories.experiments import simple_chatbot
+from apps.utils.factories.team import MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def setup(live_server):
+    team = TeamFactory()
+    user = MembershipFactory(team=team, roles=[roles.SUPER_ADMIN]).user
+    chatbot = simple_chatbot(team)
+    _, key = create_api_key(team=team, name="sdk", created_by=user)
+    return team, chatbot, key
+
+
+def client_for(live_server, chatbot, key, version=None) -> OpenAI:
+    suffix = f"/v{version}" if version else ""
+    return OpenAI(base_url=f"{live_server.url}/api/openai/{chatbot.public_id}{suffix}", api_key=key, max_retries=0)
+
+
+def test_sdk_gets_a_completion(live_server, setup):
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    messages = [
+        {"role": "system", "content": "ignored: the chatbot has its own prompt"},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "How are you?"},
+    ]
+    with use_fake_llm("I am well") as fake:
+        completion = client.chat.completions.create(model="anything", messages=messages)
+    assert completion.choices[0].message.content == "I am well"
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.object == "chat.completion"
+    assert [m.text for m in fake.calls[0][1:]] == ["Hi", "Hello", "How are you?"]
+
+
+def test_sdk_streams_chunks(live_server, setup):
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    with use_fake_llm("one two three"):
+        stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "count"}], stream=True)
+        deltas = [chunk.choices[0].delta.content for chunk in stream if chunk.choices]
+    assert "".join(d for d in deltas if d) == "one two three"
+    assert len([d for d in deltas if d]) == 3
+
+
+def test_versioned_endpoint(live_server, setup):
+    _, chatbot, key = setup
+    actions.create_chatbot_version(experiment=chatbot)
+    with use_fake_llm("from v1"):
+        reply = client_for(live_server, chatbot, key, version=1).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert reply.choices[0].message.content == "from v1"
+    with pytest.raises(NotFoundError):
+        client_for(live_server, chatbot, key, version=7).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+
+
+def test_errors(live_server, setup):
+    team, chatbot, key = setup
+    other_team_key = create_api_key(team=TeamFactory(), name="x")[1]
+    with pytest.raises(NotFoundError):
+        client_for(live_server, chatbot, other_team_key).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    with pytest.raises(APIStatusError) as info:
+        client_for(live_server, chatbot, "cs_bad.key").chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert info.value.status_code == 401
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    path = f"/api/openai/{chatbot.public_id}/chat/completions"
+    assert api.post(path, {"messages": []}, format="json").status_code == 400
+    last_is_assistant = {"messages": [{"role": "assistant", "content": "x"}]}
+    assert "last message" in str(api.post(path, last_is_assistant, format="json").json())

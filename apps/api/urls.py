@@ -1,0 +1,43 @@
+from django.urls import path
+
+from apps.api.views import key_views
+from apps.api.views.channel_api import IncomingApiMessage
+from apps.api.views.openai_api import ChatCompletions
+from apps.api.views.resources_api import ExperimentDetail, ExperimentList, SessionDetail, SessionList
+
+api_urlpatterns = (
+    [
+        path("experiments/", ExperimentList.as_view(), name="experiment-list"),
+        path("experiments/<str:id>/", ExperimentDetail.as_view(), name="experiment-detail"),
+        path("sessions/", SessionList.as_view(), name="session-list"),
+        path("sessions/<str:id>/", SessionDetail.as_view(), name="session-detail"),
+        path("openai/<str:experiment_id>/chat/completions", ChatCompletions.as_view(), name="openai-chat"),
+        path(
+            "openai/<str:experiment_id>/v<int:version>/chat/completions",
+            ChatCompletions.as_view(),
+            name="openai-chat-versioned",
+        ),
+    ],
+    "api",
+)
+
+channel_urlpatterns = (
+    [
+        path("api/<str:experiment_id>/incoming_message", IncomingApiMessage.as_view(), name="api-incoming"),
+        path(
+            "api/<str:experiment_id>/v<int:version>/incoming_message",
+            IncomingApiMessage.as_view(),
+            name="api-incoming-versioned",
+        ),
+    ],
+    "channels",
+)
+
+# Under /a/<team_slug>/team/api-keys/.
+api_key_urlpatterns = (
+    [
+        path("", key_views.api_keys, name="list"),
+        path("<int:pk>/revoke/", key_views.revoke_key, name="revoke"),
+    ],
+    "api_keys",
+)

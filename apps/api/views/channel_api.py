@@ -1,0 +1,50 @@
+"""The API channel: `POST /channels/api/<chatbot_id>/incoming_message` with {message, session?}."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, session_for
+from apps.api.serializers import ApiMessageSerializer, ApiResponseMessageSerializer
+from apps.api.throttles import ApiKeyRateThrottle, SessionRateThrottle
+from apps.chat.bot import BotError, respond
+from apps.experiments.exceptions import ChatbotActionError
+from apps.experiments.sessions import get_or_create_participant, start_session
+
+
+class IncomingApiMessage(APIView):
+    throttle_classes = [ApiKeyRateThrottle, SessionRateThrottle]
+
+    @extend_schema(
+        summary="New API message",
+        tags=["Channels"],
+        request=ApiMessageSerializer,
+        responses={200: ApiResponseMessageSerializer},
+    )
+    def post(self, request: Request, experiment_id: str, version: int | None = None) -> Response:
+        serializer = ApiMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check_message_size(data["message"])
+        team = request.user.team
+        experiment = chatbot_for(team, experiment_id)
+        served = chatbot_version(experiment, version) if version is not None else None
+        if data.get("session"):
+            session = session_for(team, data["session"], experiment)
+        else:
+            participant = get_or_create_participant(
+                team=team, platform="api", identifier=request.user.key.participant_identifier
+            )
+            try:
+                session = start_session(experiment=experiment, participant=participant, platform="api")
+            except ChatbotActionError as error:
+                raise PermissionDenied(str(error)) from error
+        try:
+            reply = respond(session, data["message"], message_id=data.get("message_id"), version=served)
+        except BotError as error:
+            raise bot_error(error) from error
+        return Response({"response": reply.reply.content, "attachments": [], "session": str(session.public_id)})

@@ -1,0 +1,45 @@
+"""Team settings: API keys (create, shown once; revoke)."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.api.keys import create_api_key, revoke_api_key
+from apps.api.models import TeamApiKey
+from apps.teams.decorators import team_permission_required
+from apps.teams.selectors import get_team_object_or_404
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the key is for, e.g. “CRM integration”")
+
+
+@team_permission_required("api.view_teamapikey")
+def api_keys(request, team_slug: str):
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST":
+        if not request.team_membership.has_perm("api.add_teamapikey"):
+            messages.error(request, "Your role does not allow creating API keys.")
+            return redirect("api_keys:list", team_slug=team_slug)
+        if form.is_valid():
+            _, new_key = create_api_key(team=request.team, name=form.cleaned_data["name"], created_by=request.user)
+            form = ApiKeyForm()
+    context = {
+        "keys": TeamApiKey.objects.filter(team=request.team).select_related("created_by"),
+        "form": form,
+        "new_key": new_key,
+        "can_edit": request.team_membership.has_perm("api.add_teamapikey"),
+        "active_tab": "api_keys",
+    }
+    return render(request, "api/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@team_permission_required("api.delete_teamapikey")
+@require_POST
+def revoke_key(request, team_slug: str, pk: int):
+    key = get_team_object_or_404(TeamApiKey, request.team, pk=pk)
+    revoke_api_key(key=key)
+    messages.success(request, f"Key “{key.name}” revoked.")
+    return redirect("api_keys:list", team_slug=team_slug)
