@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.participants",
     "apps.chat",
     "apps.experiments",
+    "apps.channels",
     "apps.api",
 ]
 

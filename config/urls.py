@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatterns
+from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatterns, chat_urlpatterns
 from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
@@ -19,6 +19,7 @@ team_urls = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/chat/", include(chat_urlpatterns)),
     path("api/", include(api_urlpatterns)),
     path("channels/", include(channel_urlpatterns)),
     path("accounts/", include("allauth.urls")),

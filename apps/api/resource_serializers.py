@@ -12,7 +12,7 @@ from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.service_providers.models import LlmUsage
 
-STATUS_NAMES = {
+STATUS_NAMES: dict[str, str] = {
     ExperimentSession.Status.SETUP: "setup",
     ExperimentSession.Status.PENDING_CONSENT: "pending",
     ExperimentSession.Status.ACTIVE: "active",
@@ -49,7 +49,7 @@ class ExperimentSerializer(serializers.Serializer):
 
     def get_versions(self, experiment: Experiment) -> list[dict]:
         versions = sorted(experiment.versions.all(), key=lambda version: version.version_number)
-        return ExperimentVersionSerializer(versions, many=True).data
+        return list(ExperimentVersionSerializer(versions, many=True).data)
 
 
 class ExperimentStubSerializer(serializers.Serializer):
@@ -106,7 +106,7 @@ class ExperimentSessionWithMessagesSerializer(ExperimentSessionSerializer):
 
     def get_messages(self, session: ExperimentSession) -> list[dict]:
         messages = session.chat.messages.exclude(metadata__contains={"hidden": True})
-        return MessageSerializer(messages, many=True).data
+        return list(MessageSerializer(messages, many=True).data)
 
     def get_usage(self, session: ExperimentSession) -> dict:
         rows = (

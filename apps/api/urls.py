@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.api.views import key_views
+from apps.api.views import key_views, widget_api
 from apps.api.views.channel_api import IncomingApiMessage
 from apps.api.views.openai_api import ChatCompletions
 from apps.api.views.resources_api import ExperimentDetail, ExperimentList, SessionDetail, SessionList
@@ -40,4 +40,15 @@ api_key_urlpatterns = (
         path("<int:pk>/revoke/", key_views.revoke_key, name="revoke"),
     ],
     "api_keys",
+)
+
+# The chat widget API, under /api/chat/.
+chat_urlpatterns = (
+    [
+        path("start/", widget_api.ChatStart.as_view(), name="start"),
+        path("<str:session_id>/message/", widget_api.ChatSendMessage.as_view(), name="message"),
+        path("<str:session_id>/poll/", widget_api.ChatPoll.as_view(), name="poll"),
+        path("<str:session_id>/<str:task_id>/poll/", widget_api.ChatTaskPoll.as_view(), name="task-poll"),
+    ],
+    "chat_api",
 )

@@ -69,7 +69,7 @@ def respond(
         return BotReply(human, human.reply, human.reply.metadata.get("trace_id"), session.is_complete, replayed=True)
     if not _claim(human):
         raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
-    version = version or serving_version(session.experiment)
+    version = version or _pinned_version(session) or serving_version(session.experiment)
     try:
         run = _run_input(session, version, human)
         result = run_pipeline(version.pipeline.graph, run, OrmRepository(session.team), on_token=on_token)
@@ -80,6 +80,21 @@ def respond(
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
         raise
     return _store_reply(session, human, result, version)
+
+
+def receive_message(
+    session: ExperimentSession, text: str, *, message_id: str, attachments: list[dict[str, Any]] | None = None
+) -> ChatMessage:
+    """Store an inbound message now and answer it later (`respond` with the same message id)."""
+    if session.is_complete:
+        raise BotError("This conversation has ended")
+    return _store_human_message(session, text, message_id, attachments or [], False)
+
+
+def record_failure(human: ChatMessage, error: BotError) -> None:
+    """Remember why a queued message got no reply, for whoever polls for it."""
+    metadata = {**human.metadata, "error": str(error), "trace_id": error.trace_id}
+    ChatMessage.objects.filter(pk=human.pk).update(metadata=metadata)
 
 
 def _store_human_message(session, text, message_id, attachments, hidden) -> ChatMessage:
@@ -100,6 +115,12 @@ def _store_human_message(session, text, message_id, attachments, hidden) -> Chat
             )
     except IntegrityError:  # the same message id, stored by a concurrent delivery
         return ChatMessage.objects.get(chat=session.chat, external_id=message_id)
+
+
+def _pinned_version(session: ExperimentSession) -> Experiment | None:
+    if session.version_number is None:
+        return None
+    return session.experiment.versions.filter(version_number=session.version_number).first()
 
 
 def _claim(human: ChatMessage) -> bool:

@@ -112,6 +112,8 @@ class ExperimentSession(BaseTeamModel):
     chat = models.OneToOneField("chat.Chat", on_delete=models.PROTECT, related_name="session")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SETUP)
     platform = models.CharField(max_length=40, default="web")
+    # A session may be pinned to one version (team members testing it); otherwise the published one serves.
+    version_number = models.PositiveIntegerField(null=True, blank=True)
     state = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
     first_activity_at = models.DateTimeField(null=True, blank=True)

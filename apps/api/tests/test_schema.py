@@ -21,5 +21,7 @@ def test_schema_lists_the_public_paths():
         "/api/sessions/{id}/:",
         "/api/openai/{experiment_id}/chat/completions:",
         "/channels/api/{experiment_id}/incoming_message:",
+        "/api/chat/start/:",
+        "/api/chat/{session_id}/{task_id}/poll/:",
     ]:
         assert path in committed

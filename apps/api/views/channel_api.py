@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, session_for
 from apps.api.serializers import ApiMessageSerializer, ApiResponseMessageSerializer
 from apps.api.throttles import ApiKeyRateThrottle, SessionRateThrottle
@@ -30,14 +31,14 @@ class IncomingApiMessage(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         check_message_size(data["message"])
-        team = request.user.team
+        team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
         if data.get("session"):
             session = session_for(team, data["session"], experiment)
         else:
             participant = get_or_create_participant(
-                team=team, platform="api", identifier=request.user.key.participant_identifier
+                team=team, platform="api", identifier=api_caller(request).key.participant_identifier
             )
             try:
                 session = start_session(experiment=experiment, participant=participant, platform="api")

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size
 from apps.chat.bot import BotError, respond
 from apps.chat.models import ChatMessage
@@ -63,11 +64,11 @@ class ChatCompletions(APIView):
         if messages[-1][0] != "user":
             raise ValidationError({"messages": ["The last message must be from the user"]})
         check_message_size(messages[-1][1])
-        team = request.user.team
+        team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
         participant = get_or_create_participant(
-            team=team, platform="api", identifier=request.user.key.participant_identifier
+            team=team, platform="api", identifier=api_caller(request).key.participant_identifier
         )
         try:
             session = start_session(experiment=experiment, participant=participant, platform="api")

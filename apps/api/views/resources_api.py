@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 
+from apps.api.authentication import api_caller
 from apps.api.chatbot_access import _uuid
 from apps.api.resource_serializers import (
     ExperimentSerializer,
@@ -38,7 +39,7 @@ class CountedCursorPagination(CursorPagination):
 def team_chatbots(request):
     versions = Prefetch("versions", queryset=Experiment.objects.filter(is_archived=False))
     return Experiment.objects.filter(
-        team=request.user.team, working_version__isnull=True, is_archived=False
+        team=api_caller(request).team, working_version__isnull=True, is_archived=False
     ).prefetch_related(versions)
 
 
@@ -66,7 +67,7 @@ class ExperimentDetail(RetrieveAPIView):
 
 
 def team_sessions(request):
-    return ExperimentSession.objects.filter(team=request.user.team).select_related(
+    return ExperimentSession.objects.filter(team=api_caller(request).team).select_related(
         "team", "experiment", "participant", "chat"
     )
 

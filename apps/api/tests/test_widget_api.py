@@ -1,0 +1,138 @@
+"""The chat widget API (what `open-chat-studio-widget` calls): start, send, poll task, poll messages."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.channels.models import ExperimentChannel
+from apps.experiments import actions
+from apps.service_providers import errors
+from apps.service_providers.testing.fake_llm import use_fake_llm
+
+pytestmark = pytest.mark.django_db
+ORIGIN = "https://clinic.example.org"
+
+
+@pytest.fixture
+def widget(team, chatbot):
+    return ExperimentChannel.objects.create(
+        team=team, experiment=chatbot, platform="embedded_widget", name="Site", allowed_origins=[ORIGIN]
+    )
+
+
+def widget_client(widget, origin=ORIGIN) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=origin)
+    return client
+
+
+def start(client, chatbot, **extra):
+    return client.post("/api/chat/start/", {"chatbot_id": str(chatbot.public_id), **extra}, format="json")
+
+
+def test_the_widget_conversation(widget, chatbot, django_capture_on_commit_callbacks):
+    client = widget_client(widget)
+    started = start(client, chatbot, participant_remote_id="user-7", participant_name="Ama")
+    assert started.status_code == 201
+    body = started.json()
+    assert started["Access-Control-Allow-Origin"] == ORIGIN
+    assert body["chatbot"]["id"] == str(chatbot.public_id)
+    assert body["participant"] == {"identifier": "user-7", "remote_id": "user-7"}
+    session_id, token = body["session_id"], body["session_token"]
+    client.credentials(HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=token)
+
+    with use_fake_llm("Hello Ama"), django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            f"/api/chat/{session_id}/message/", {"message": "Hi", "context": {"page": "/faq"}}, format="json"
+        )
+    assert sent.status_code == 202
+    assert sent.json()["status"] == "processing"
+    task_id = sent.json()["task_id"]
+
+    polled = client.get(f"/api/chat/{session_id}/{task_id}/poll/").json()
+    assert polled["status"] == "complete"
+    assert polled["message"]["role"] == "assistant"
+    assert polled["message"]["content"] == "Hello Ama"
+    messages = client.get(f"/api/chat/{session_id}/poll/").json()
+    assert [(m["role"], m["content"]) for m in messages["messages"]] == [("user", "Hi"), ("assistant", "Hello Ama")]
+    assert messages["session_status"] == "active"
+    assert messages["has_more"] is False
+    since = messages["messages"][0]["created_at"]
+    assert len(client.get(f"/api/chat/{session_id}/poll/", {"since": since}).json()["messages"]) == 1
+
+
+def test_a_failed_reply_is_reported_by_the_task_poll(widget, chatbot, django_capture_on_commit_callbacks):
+    client = widget_client(widget)
+    body = start(client, chatbot).json()
+    client.credentials(
+        HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=body["session_token"]
+    )
+    with (
+        use_fake_llm(errors.AuthenticationFailed("The API key for provider 'X' was rejected")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        task_id = client.post(f"/api/chat/{body['session_id']}/message/", {"message": "Hi"}, format="json").json()[
+            "task_id"
+        ]
+    polled = client.get(f"/api/chat/{body['session_id']}/{task_id}/poll/")
+    assert polled.status_code == 500
+    assert polled.json()["status"] == "error"
+    assert "was rejected" in polled.json()["error"]
+
+
+def test_embed_key_and_origin_are_checked(widget, chatbot):
+    assert start(APIClient(), chatbot).status_code == 403  # the chatbot has a widget: its key is needed
+    assert start(widget_client(widget, origin="https://evil.example.com"), chatbot).status_code == 403
+    bad_key = APIClient()
+    bad_key.credentials(HTTP_X_EMBED_KEY="wrong", HTTP_ORIGIN=ORIGIN)
+    response = start(bad_key, chatbot)
+    assert response.status_code == 403
+    assert response.json()["code"] == "chat_access_denied"
+
+
+def test_session_token_is_required_for_later_calls(widget, chatbot):
+    client = widget_client(widget)
+    session_id = start(client, chatbot).json()["session_id"]
+    assert client.get(f"/api/chat/{session_id}/poll/").status_code == 403  # no token
+    client.credentials(HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN="forged")
+    assert client.get(f"/api/chat/{session_id}/poll/").status_code == 403
+
+
+def test_a_chatbot_without_a_widget_is_open_like_its_public_link(chatbot):
+    response = start(APIClient(), chatbot)
+    assert response.status_code == 201
+    assert response.json()["session_token"]
+
+
+def test_team_credentials_may_pick_a_version(api, chatbot):
+    with use_fake_llm():
+        actions.create_chatbot_version(experiment=chatbot)
+    body = start(api, chatbot, version_number=1, session_data={"plan": "gold"}).json()
+    assert body["session_token"] is None
+    from apps.experiments.models import ExperimentSession
+
+    session = ExperimentSession.objects.get(public_id=body["session_id"])
+    assert (session.version_number, session.state) == (1, {"plan": "gold"})
+    assert start(APIClient(), chatbot, version_number=1).status_code == 403
+
+
+def test_bad_input(widget, chatbot):
+    client = widget_client(widget)
+    assert client.post("/api/chat/start/", {}, format="json").status_code == 400
+    assert start(client, chatbot.__class__(public_id="00000000-0000-0000-0000-000000000000")).status_code == 404
+    body = start(client, chatbot).json()
+    client.credentials(
+        HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=body["session_token"]
+    )
+    url = f"/api/chat/{body['session_id']}/message/"
+    assert client.post(url, {}, format="json").status_code == 400
+    assert client.post(url, {"message": "x" * 10_001}, format="json").status_code == 413
+    assert client.get(f"/api/chat/{body['session_id']}/poll/", {"since": "yesterday"}).status_code == 400
+    assert client.get(f"/api/chat/{body['session_id']}/nope/poll/").status_code == 404
+    assert client.get("/api/chat/not-a-session/poll/").status_code == 404
+
+
+def test_cors_preflight(widget):
+    response = APIClient().options("/api/chat/start/", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert "X-Embed-Key" in response["Access-Control-Allow-Headers"]

@@ -1,0 +1,192 @@
+"""The chat widget API, as Open Chat Studio's `open-chat-studio-widget` calls it:
+start a session, send a message (answered in the background), poll the task, poll new messages;
+plus a streaming variant that answers token by token."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api.authentication import ApiKeyAuthentication
+from apps.api.chatbot_access import chatbot_version, check_message_size
+from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, MessageSerializer
+from apps.api.throttles import SessionRateThrottle
+from apps.api.widget_access import ChatAccessDenied, check_session_access, session_token, widget_access
+from apps.chat.bot import BotError, receive_message
+from apps.chat.models import ChatMessage
+from apps.chat.tasks import reply_to_message
+from apps.experiments.exceptions import ChatbotActionError
+from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.sessions import get_or_create_participant, start_session
+
+POLL_LIMIT = 50
+
+
+class WidgetView(APIView):
+    authentication_classes = [SessionAuthentication, ApiKeyAuthentication]
+    permission_classes = [AllowAny]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        if origin:
+            # The access check already refused origins a widget channel does not allow.
+            response["Access-Control-Allow-Origin"] = origin
+            response["Vary"] = "Origin"
+            if request.method == "OPTIONS":
+                response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response["Access-Control-Allow-Headers"] = (
+                    "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization, X-CSRFToken"
+                )
+                response["Access-Control-Max-Age"] = "600"
+        return response
+
+
+def _session(request, session_id) -> ExperimentSession:
+    try:
+        key = uuid.UUID(str(session_id))
+    except ValueError:
+        raise NotFound("No such session") from None
+    session = (
+        ExperimentSession.objects.select_related("experiment", "participant", "chat", "team")
+        .filter(public_id=key)
+        .first()
+    )
+    if session is None:
+        raise NotFound("No such session")
+    check_session_access(request, session)
+    return session
+
+
+class StartSessionSerializer(serializers.Serializer):
+    chatbot_id = serializers.UUIDField()
+    version_number = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    session_data = serializers.DictField(required=False)
+    participant_remote_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    participant_name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ChatStart(WidgetView):
+    @extend_schema(
+        tags=["Chat"],
+        summary="Start a chat session for a widget",
+        request=StartSessionSerializer,
+        responses={201: dict},
+    )
+    def post(self, request):
+        serializer = StartSessionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        experiment = Experiment.objects.filter(
+            public_id=data["chatbot_id"], working_version__isnull=True, is_archived=False
+        ).first()
+        if experiment is None:
+            raise NotFound("No such chatbot")
+        access = widget_access(request, experiment)
+        if data.get("version_number") and not access.trusted:
+            raise ChatAccessDenied("Choosing a version needs team credentials")
+        identifier = data["participant_remote_id"] or f"anonymous-{uuid.uuid4().hex[:12]}"
+        participant = get_or_create_participant(
+            team=experiment.team, platform="web", identifier=identifier, name=data["participant_name"]
+        )
+        try:
+            session = start_session(experiment=experiment, participant=participant, platform="web")
+        except ChatbotActionError as error:
+            raise ChatAccessDenied(str(error)) from error
+        session.status = ExperimentSession.Status.ACTIVE  # the embedding page shows its own terms
+        if access.trusted and data.get("session_data"):
+            session.state = data["session_data"]
+        if data.get("version_number"):
+            session.version_number = chatbot_version(experiment, data["version_number"]).version_number
+        session.save()
+        body = {
+            "session_id": str(session.public_id),
+            "session_token": None if access.trusted else session_token(session),
+            "chatbot": ExperimentSerializer(experiment, context={"request": request}).data,
+            "participant": {"identifier": participant.identifier, "remote_id": data["participant_remote_id"]},
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SendMessageSerializer(serializers.Serializer):
+    message = serializers.CharField(trim_whitespace=False)
+    context = serializers.DictField(required=False)  # type: ignore[assignment]  # the API's field name
+    attachment_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    version_number = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ChatSendMessage(WidgetView):
+    throttle_classes = [SessionRateThrottle]
+
+    @extend_schema(
+        tags=["Chat"], summary="Send a message to a chat session", request=SendMessageSerializer, responses={202: dict}
+    )
+    def post(self, request, session_id):
+        session = _session(request, session_id)
+        serializer = SendMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check_message_size(data["message"])
+        if data.get("attachment_ids"):
+            raise ValidationError({"attachment_ids": ["File uploads are not enabled for this chatbot"]})
+        if data.get("context"):
+            ExperimentSession.objects.filter(pk=session.pk).update(
+                state={**session.state, "remote_context": data["context"]}
+            )
+        task_id = uuid.uuid4().hex
+        try:
+            human = receive_message(session, data["message"], message_id=task_id)
+        except BotError as error:
+            return Response({"task_id": "", "status": "error", "error": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        transaction.on_commit(lambda: reply_to_message.delay(human.pk))
+        return Response({"task_id": task_id, "status": "processing"}, status=status.HTTP_202_ACCEPTED)
+
+
+class ChatTaskPoll(WidgetView):
+    @extend_schema(tags=["Chat"], summary="Poll for task updates", responses={200: dict})
+    def get(self, request, session_id, task_id):
+        session = _session(request, session_id)
+        human = ChatMessage.objects.filter(chat=session.chat, external_id=task_id).select_related("reply").first()
+        if human is None:
+            return Response({"detail": "Task not found"}, status=status.HTTP_404_NOT_FOUND)
+        reply = getattr(human, "reply", None)
+        if reply is not None:
+            return Response({"status": "complete", "message": MessageSerializer(reply).data})
+        if human.metadata.get("error"):
+            return Response(
+                {"status": "error", "error": human.metadata["error"]}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+            )
+        return Response({"status": "processing"})
+
+
+class ChatPoll(WidgetView):
+    @extend_schema(tags=["Chat"], summary="Poll for new messages in a chat session", responses={200: dict})
+    def get(self, request, session_id):
+        session = _session(request, session_id)
+        messages = session.chat.messages.exclude(metadata__contains={"hidden": True}).order_by("created_at", "id")
+        if since := request.query_params.get("since"):
+            moment = parse_datetime(since)
+            if moment is None:
+                raise ValidationError({"since": ["Not an ISO 8601 date-time"]})
+            messages = messages.filter(created_at__gt=moment)
+        try:
+            limit = min(int(request.query_params.get("limit", POLL_LIMIT)), 200)
+        except ValueError:
+            raise ValidationError({"limit": ["Not a number"]}) from None
+        page = list(messages[: limit + 1])
+        return Response(
+            {
+                "messages": MessageSerializer(page[:limit], many=True).data,
+                "has_more": len(page) > limit,
+                "session_status": STATUS_NAMES.get(session.status, "unknown"),
+            }
+        )

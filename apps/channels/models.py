@@ -1,0 +1,36 @@
+"""Deployments of a chatbot to a platform. The embedded web widget is the first; messaging platforms
+(Telegram, WhatsApp, Slack, …) join with their own settings."""
+
+import secrets
+
+from django.db import models
+
+from apps.teams.models import BaseTeamModel
+
+
+def new_embed_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ExperimentChannel(BaseTeamModel):
+    class Platform(models.TextChoices):
+        EMBEDDED_WIDGET = "embedded_widget", "Web widget"
+
+    experiment = models.ForeignKey("experiments.Experiment", on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(max_length=40, choices=Platform.choices)
+    name = models.CharField(max_length=100)
+    # The widget sends this as X-Embed-Key; it is public (it sits in the embedding page), so what
+    # protects the chatbot is the Origin check against allowed_origins.
+    embed_key = models.CharField(max_length=64, unique=True, default=new_embed_key)
+    allowed_origins = models.JSONField(default=list, blank=True, help_text="e.g. https://clinic.example.org")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str | None) -> bool:
+        allowed = [entry.rstrip("/").lower() for entry in self.allowed_origins or []]
+        return origin is not None and origin.rstrip("/").lower() in allowed
