@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
+from apps.api.keys import create_api_key
+from apps.api.models import TeamApiKey
+from apps.experiments.actions import create_simple_chatbot
+from apps.experiments.models import Experiment
 from apps.service_providers.actions import ensure_local_provider
+from apps.service_providers.models import LlmProviderModel
 from apps.teams import actions as team_actions
 from apps.teams.models import Team
 from apps.users.models import CustomUser
@@ -37,6 +43,39 @@ def ensure_demo_data() -> tuple[str, str, Team]:
     if settings.LOCAL_LLM_ENABLED:
         ensure_local_provider(team)  # demo teams made before the local model existed get it too
     return DEMO_EMAIL, password, team
+
+
+DEMO_CHATBOT_NAME = "Demo assistant"
+DEMO_PROMPT = "You are a friendly assistant for a community health programme. Answer briefly and kindly."
+API_KEY_FILE = Path(settings.BASE_DIR) / "var" / "demo-api-key.txt"
+
+
+@dataclass
+class DemoChatbot:
+    chatbot: Experiment
+    api_key: str
+
+
+@transaction.atomic
+def ensure_demo_chatbot(team: Team) -> DemoChatbot | None:
+    """A chatbot on the local model and an API key for it, made once; None when the local model is off."""
+    if not settings.LOCAL_LLM_ENABLED:
+        return None
+    chatbot = Experiment.objects.filter(team=team, name=DEMO_CHATBOT_NAME, working_version__isnull=True).first()
+    if chatbot is None:
+        provider = ensure_local_provider(team)
+        model = LlmProviderModel.objects.filter(team=None, type="local").first()
+        if model is None:
+            return None
+        chatbot = create_simple_chatbot(
+            team=team, name=DEMO_CHATBOT_NAME, prompt=DEMO_PROMPT, provider=provider, model=model
+        )
+    if not API_KEY_FILE.exists() or not TeamApiKey.objects.filter(team=team, name="Demo key", revoked_at=None).exists():
+        _, raw = create_api_key(team=team, name="Demo key")
+        API_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        API_KEY_FILE.write_text(raw)
+        API_KEY_FILE.chmod(0o600)
+    return DemoChatbot(chatbot=chatbot, api_key=API_KEY_FILE.read_text().strip())
 
 
 def _mark_email_verified(user: CustomUser) -> None:

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.service_providers.local_llm.server import OWNER_PID_ENV, stop_local_server
-from apps.web.demo import ensure_demo_data
+from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
 
 
 class Command(BaseCommand):
@@ -33,6 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"Port {port} on {host} is in use. Stop what runs there or set PORT=<another port>.")
         call_command("migrate", interactive=False, verbosity=0)
         demo = None if no_demo else ensure_demo_data()
+        demo_bot = None if demo is None else ensure_demo_chatbot(demo[2])
 
         python = sys.executable
         processes = {
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         try:
             url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
             if _wait_until_healthy(url, children, stop):
-                self._print_banner(url, demo, time.monotonic() - started)
+                self._print_banner(url, demo, demo_bot, time.monotonic() - started)
             while not stop.requested and all(p.poll() is None for p in children.values()):
                 time.sleep(0.3)
             for name, process in children.items():
@@ -72,11 +73,20 @@ class Command(BaseCommand):
 
                 forget_dead_users()
 
-    def _print_banner(self, url: str, demo, seconds: float) -> None:
+    def _print_banner(self, url: str, demo, demo_bot, seconds: float) -> None:
         lines = ["", f"  {settings.SITE_NAME} is running at {url}  (ready in {seconds:.1f} s)"]
         if demo:
             email, password, team = demo
             lines += [f"  Demo login: {email} / {password}", f"  Demo team:  {url}/a/{team.slug}/"]
+        if demo_bot:
+            bot = demo_bot.chatbot
+            lines += [
+                f"  Demo chatbot (local model, no API key needed): {url}/a/{bot.team.slug}/chatbots/{bot.pk}/",
+                f"  Its public chat link: {url}/c/{bot.public_id}/",
+                f"  API key: {demo_bot.api_key}",
+                f"    curl -X POST {url}/channels/api/{bot.public_id}/incoming_message "
+                f"-H 'X-api-key: {demo_bot.api_key}' -H 'Content-Type: application/json' -d '{{\"message\": \"Hi\"}}'",
+            ]
         lines += ["  Emails (sign-up, invitations) are printed here.  Press Ctrl-C to stop.", ""]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
