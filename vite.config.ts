@@ -13,7 +13,8 @@ export default defineConfig({
     manifest: "manifest.json",
     // Vite 8 name for the former `rollupOptions` (still accepted as a deprecated alias).
     rolldownOptions: {
-      input: ["assets/javascript/site.ts", "assets/styles/site.css"],
+      // chat.ts is loaded only on the chat pages.
+      input: ["assets/javascript/site.ts", "assets/javascript/chat.ts", "assets/styles/site.css"],
       // Stable names: a rebuild (`npm run dev`) never invalidates the manifest a running server has
       // loaded. Production gets content hashes from Django's manifest static files storage.
       output: {

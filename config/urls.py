@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatterns, chat_urlpatterns
+from apps.experiments.urls import public_urlpatterns as public_chat_urlpatterns
+from apps.experiments.urls import urlpatterns as chatbot_urlpatterns
 from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
@@ -15,6 +17,7 @@ team_urls = [
     path("providers/", include(service_provider_urlpatterns)),
     path("pipelines/", include(pipeline_urlpatterns)),
     path("traces/", include(trace_urlpatterns)),
+    path("chatbots/", include(chatbot_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -22,6 +25,8 @@ urlpatterns = [
     path("api/chat/", include(chat_urlpatterns)),
     path("api/", include(api_urlpatterns)),
     path("channels/", include(channel_urlpatterns)),
+    # A chatbot's public link: no account, not under a team (the chatbot's public id is the key).
+    path("c/", include(public_chat_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.web.urls")),
     path("", include(account_urlpatterns)),

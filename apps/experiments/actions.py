@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.experiments.exceptions import ChatbotActionError
-from apps.experiments.models import Experiment
+from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.exceptions import PipelineActionError
 from apps.pipelines.models import Pipeline
@@ -92,9 +92,42 @@ def revert_to_version(*, experiment: Experiment, version: Experiment) -> Experim
             setattr(experiment, name, getattr(version, name))
     experiment.save()
     working_pipeline = experiment.pipeline
-    pipeline_actions.save_pipeline_data(
-        pipeline=working_pipeline, data=version.pipeline.data, expected_revision=working_pipeline.edit_revision
-    )
+    try:
+        pipeline_actions.save_pipeline_data(
+            pipeline=working_pipeline, data=version.pipeline.data, expected_revision=working_pipeline.edit_revision
+        )
+    except PipelineActionError as error:
+        raise ChatbotActionError(str(error)) from error
+    return experiment
+
+
+@transaction.atomic
+def update_chatbot(
+    *,
+    experiment: Experiment,
+    name: str,
+    description: str,
+    seed_message: str,
+    consent_form: ConsentForm | None,
+    source_material: SourceMaterial | None,
+    participant_allowlist: list[str],
+    file_uploads_enabled: bool,
+) -> Experiment:
+    """Change the working copy's settings; versions are immutable."""
+    if not experiment.is_working_version:
+        raise ChatbotActionError("Only the working copy can be changed.")
+    for linked in (consent_form, source_material):
+        if linked is not None and (linked.team_id != experiment.team_id or not linked.is_working_version):
+            raise ChatbotActionError("Choose a consent form and source material of this team.")
+    experiment.name = name.strip()
+    experiment.description = description
+    experiment.seed_message = seed_message
+    experiment.consent_form = consent_form
+    experiment.source_material = source_material
+    # Identifiers are compared case-insensitively (sessions.is_allowed); keep the list tidy and unique.
+    experiment.participant_allowlist = list(dict.fromkeys(e.strip() for e in participant_allowlist if e.strip()))
+    experiment.file_uploads_enabled = file_uploads_enabled
+    experiment.save()
     return experiment
 
 

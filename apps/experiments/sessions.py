@@ -53,6 +53,25 @@ def give_consent(*, session: ExperimentSession) -> ExperimentSession:
     return session
 
 
+@transaction.atomic
+def start_web_chat(
+    *,
+    experiment: Experiment,
+    identifier: str,
+    name: str = "",
+    consent_given: bool = False,
+    version_number: int | None = None,
+) -> ExperimentSession:
+    """A web chat for one person (a team member trying the bot, or a visitor of the public link),
+    optionally pinned to one version of the chatbot."""
+    participant = get_or_create_participant(team=experiment.team, platform="web", identifier=identifier, name=name)
+    session = start_session(experiment=experiment, participant=participant, platform="web")
+    if version_number:
+        session.version_number = version_number
+        session.save(update_fields=["version_number", "updated_at"])
+    return give_consent(session=session) if consent_given else session
+
+
 def participant_data_for(session: ExperimentSession) -> ParticipantData:
     data, _ = ParticipantData.objects.get_or_create(
         team=session.team, participant=session.participant, experiment=session.experiment

@@ -2,12 +2,14 @@
 
 Each guard sets `request.team` and `request.team_membership` and runs the view inside
 `current_team(team)`. Anonymous users are redirected to log in; a non-member gets 404; a member
-without the permission gets 403."""
+without the permission gets 403. Async views (e.g. streaming replies) get the same checks, run off
+the event loop."""
 
 from __future__ import annotations
 
 from functools import wraps
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
@@ -15,19 +17,41 @@ from apps.teams.selectors import get_membership_or_404
 from apps.teams.utils import current_team
 
 
+def _authorize(request, user, team_slug: str, permissions: tuple[str, ...]):
+    membership = get_membership_or_404(user, team_slug)
+    if not membership.has_perms(permissions):
+        raise PermissionDenied("Your role in this team does not allow this.")
+    request.team = membership.team
+    request.team_membership = membership
+    request.session["last_team_slug"] = team_slug
+    return membership
+
+
 def _guard(view_func, permissions: tuple[str, ...]):
+    if iscoroutinefunction(view_func):
+        return _async_guard(view_func, permissions)
+
     @wraps(view_func)
     def guarded(request, team_slug: str, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        membership = get_membership_or_404(request.user, team_slug)
-        if not membership.has_perms(permissions):
-            raise PermissionDenied("Your role in this team does not allow this.")
-        request.team = membership.team
-        request.team_membership = membership
-        request.session["last_team_slug"] = team_slug
+        membership = _authorize(request, request.user, team_slug, permissions)
         with current_team(membership.team):
             return view_func(request, *args, team_slug=team_slug, **kwargs)
+
+    guarded.team_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def _async_guard(view_func, permissions: tuple[str, ...]):
+    @wraps(view_func)
+    async def guarded(request, team_slug: str, *args, **kwargs):
+        user = await request.auser()
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = await sync_to_async(_authorize)(request, user, team_slug, permissions)
+        with current_team(membership.team):
+            return await view_func(request, *args, team_slug=team_slug, **kwargs)
 
     guarded.team_guarded = True  # type: ignore[attr-defined]
     return guarded

@@ -152,7 +152,9 @@ class ChatSendMessage(WidgetView):
 
 
 class ChatTaskPoll(WidgetView):
-    @extend_schema(tags=["Chat"], summary="Poll for task updates", responses={200: dict})
+    @extend_schema(
+        operation_id="chat_poll_task_response", tags=["Chat"], summary="Poll for task updates", responses={200: dict}
+    )
     def get(self, request, session_id, task_id):
         session = _session(request, session_id)
         human = ChatMessage.objects.filter(chat=session.chat, external_id=task_id).select_related("reply").first()
@@ -169,7 +171,12 @@ class ChatTaskPoll(WidgetView):
 
 
 class ChatPoll(WidgetView):
-    @extend_schema(tags=["Chat"], summary="Poll for new messages in a chat session", responses={200: dict})
+    @extend_schema(
+        operation_id="chat_poll_response",
+        tags=["Chat"],
+        summary="Poll for new messages in a chat session",
+        responses={200: dict},
+    )
     def get(self, request, session_id):
         session = _session(request, session_id)
         messages = session.chat.messages.exclude(metadata__contains={"hidden": True}).order_by("created_at", "id")

@@ -26,7 +26,9 @@ def test_demo_chatbot_on_the_local_model_with_an_api_key():
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=bot.api_key)
     with use_fake_llm("Hello from the demo"):
-        response = client.post(f"/channels/api/{bot.chatbot.public_id}/incoming_message", {"message": "Hi"}, format="json")
+        response = client.post(
+            f"/channels/api/{bot.chatbot.public_id}/incoming_message", {"message": "Hi"}, format="json"
+        )
     assert response.json()["response"] == "Hello from the demo"
 
 

@@ -1,0 +1,179 @@
+"""Reads for chatbot pages: chatbot lists, sessions, transcripts, versions and their differences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.channels.models import ExperimentChannel
+from apps.chat.models import ChatMessage
+from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, SourceMaterial
+from apps.pipelines.models import Pipeline
+from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.service_providers.selectors import llm_models_for
+from apps.teams.models import Team
+
+# Content fields a person does not edit, so a version comparison does not list them.
+_HIDDEN_COMPARE_FIELDS = {"team", "public_id", "is_archived"}
+# Linked rows that every version copies: compared by what they hold, not by id.
+_LINKED_FIELDS = ("pipeline", "consent_form", "source_material")
+
+
+def chatbots_for(team: Team) -> QuerySet[Experiment]:
+    """The team's chatbots (working copies), with session counts for the list page."""
+    return (
+        Experiment.objects.filter(team=team, working_version__isnull=True, is_archived=False)
+        .select_related("pipeline")
+        .annotate(session_count=Count("sessions", distinct=True))
+        .order_by("name")
+    )
+
+
+def published_version(chatbot: Experiment) -> Experiment | None:
+    return chatbot.versions.filter(is_published=True).first()
+
+
+def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:
+    return chatbot.versions.order_by("-version_number")
+
+
+def version_by_number(chatbot: Experiment, number: int) -> Experiment | None:
+    """The version with this number; 0 means the working copy."""
+    if number == 0:
+        return chatbot
+    return chatbot.versions.filter(version_number=number).first()
+
+
+def sessions_for(chatbot: Experiment, *, status: str = "", participant: str = "") -> QuerySet[ExperimentSession]:
+    sessions = (
+        ExperimentSession.objects.filter(team_id=chatbot.team_id, experiment=chatbot)
+        .select_related("participant")
+        .annotate(
+            message_count=Count("chat__messages", filter=~Q(chat__messages__message_type=ChatMessage.Type.SYSTEM))
+        )
+        .order_by("-last_activity_at", "-created_at")
+    )
+    if status:
+        sessions = sessions.filter(status=status)
+    if participant:
+        sessions = sessions.filter(participant__identifier__icontains=participant.strip())
+    return sessions
+
+
+def transcript(session: ExperimentSession) -> QuerySet[ChatMessage]:
+    """The messages a person reads: hidden ones (seed messages) and system notes are left out."""
+    return (
+        ChatMessage.objects.filter(team_id=session.team_id, chat_id=session.chat_id)
+        .exclude(message_type=ChatMessage.Type.SYSTEM)
+        .exclude(metadata__contains={"hidden": True})
+        .order_by("created_at", "id")
+    )
+
+
+def web_sessions_of_user(chatbot: Experiment, email: str) -> QuerySet[ExperimentSession]:
+    return ExperimentSession.objects.filter(
+        team_id=chatbot.team_id, experiment=chatbot, platform="web", participant__identifier=email
+    )
+
+
+def widget_channels(chatbot: Experiment) -> QuerySet[ExperimentChannel]:
+    """The chatbot's active web widget channels: each has an embed key and allowed origins."""
+    return ExperimentChannel.objects.filter(
+        team_id=chatbot.team_id,
+        experiment=chatbot,
+        platform=ExperimentChannel.Platform.EMBEDDED_WIDGET,
+        is_active=True,
+    )
+
+
+def llm_providers_for(team: Team) -> QuerySet[LlmProvider]:
+    return LlmProvider.objects.filter(team=team).order_by("name")
+
+
+def default_llm_choice(team: Team) -> tuple[LlmProvider | None, LlmProviderModel | None]:
+    """The provider and model a new chatbot starts with: the team's local model when it has one,
+    so a new team can chat without an API key."""
+    providers = llm_providers_for(team)
+    provider = providers.filter(type="local").first() or providers.first()
+    if provider is None:
+        return None, None
+    return provider, models_for_provider(team, provider).first()
+
+
+def models_for_provider(team: Team, provider: LlmProvider | None) -> QuerySet[LlmProviderModel]:
+    if provider is None:
+        return LlmProviderModel.objects.none()
+    return llm_models_for(team, provider.type).filter(deprecated=False).order_by("name")
+
+
+def consent_forms_for(team: Team) -> QuerySet[ConsentForm]:
+    return ConsentForm.objects.filter(team=team, working_version__isnull=True, is_archived=False)
+
+
+def source_materials_for(team: Team) -> QuerySet[SourceMaterial]:
+    return SourceMaterial.objects.filter(team=team, working_version__isnull=True, is_archived=False)
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    field: str
+    label: str
+    a: Any
+    b: Any
+
+
+def compare_versions(a: Experiment, b: Experiment) -> list[FieldDifference]:
+    """What differs between two versions of one chatbot (the working copy counts as a version).
+
+    Linked rows (pipeline, consent form, source material) are copied for every version, so their
+    ids always differ; they are compared by content instead."""
+    differences = []
+    for name, value_a, value_b in a.compare_with(b):
+        if name in _HIDDEN_COMPARE_FIELDS or name in _LINKED_FIELDS:
+            continue
+        differences.append(FieldDifference(name, _label(name), value_a, value_b))
+    pipeline_change = pipeline_difference(a.pipeline, b.pipeline)
+    if pipeline_change:
+        differences.append(FieldDifference("pipeline", "Pipeline", pipeline_change[0], pipeline_change[1]))
+    for name in ("consent_form", "source_material"):
+        linked_a, linked_b = getattr(a, name), getattr(b, name)
+        if _linked_content(linked_a) != _linked_content(linked_b):
+            differences.append(FieldDifference(name, _label(name), linked_a or "—", linked_b or "—"))
+    return differences
+
+
+def pipeline_difference(a: Pipeline, b: Pipeline) -> tuple[str, str] | None:
+    """None when the graphs are the same; else a short summary of each side's changed nodes."""
+    if a.data == b.data:
+        return None
+    nodes_a = {node.id: node for node in a.graph.nodes}
+    nodes_b = {node.id: node for node in b.graph.nodes}
+    only_a = sorted(nodes_a.keys() - nodes_b.keys())
+    only_b = sorted(nodes_b.keys() - nodes_a.keys())
+    changed = sorted(
+        node_id
+        for node_id in nodes_a.keys() & nodes_b.keys()
+        if (nodes_a[node_id].type, nodes_a[node_id].params) != (nodes_b[node_id].type, nodes_b[node_id].params)
+    )
+
+    def summary(only: list[str]) -> str:
+        parts = [f"only here: {', '.join(only)}"] if only else []
+        if changed:
+            parts.append(f"settings differ: {', '.join(changed)}")
+        return "Graph differs" + (f" ({'; '.join(parts)})" if parts else " (edges or layout)")
+
+    return summary(only_a), summary(only_b)
+
+
+def _linked_content(row) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    skip = {"team", "is_archived"}
+    return {name: getattr(row, name) for name in row.content_fields() if name not in skip}
+
+
+def _label(name: str) -> str:
+    field = Experiment._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name)).capitalize()

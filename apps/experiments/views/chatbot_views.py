@@ -1,0 +1,153 @@
+"""Chatbot pages: list, create (simple or from a pipeline), sessions and transcripts, settings,
+sharing, archive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.experiments import actions, selectors
+from apps.experiments.exceptions import ChatbotActionError
+from apps.experiments.forms import ChatbotFromPipelineForm, ChatbotSettingsForm, SessionFilterForm, SimpleChatbotForm
+from apps.experiments.models import ExperimentSession
+from apps.experiments.views.common import chatbot_context, chatbot_or_404
+from apps.teams.decorators import team_permission_required
+from apps.teams.selectors import get_team_object_or_404
+
+SESSIONS_PER_PAGE = 50
+
+
+@team_permission_required("experiments.view_experiment")
+def chatbot_list(request, team_slug: str):
+    context = {
+        "chatbots": selectors.chatbots_for(request.team),
+        "can_add": request.team_membership.has_perm("experiments.add_experiment"),
+    }
+    return render(request, "experiments/chatbot_list.html", context)
+
+
+@team_permission_required("experiments.add_experiment")
+def chatbot_new(request, team_slug: str):
+    models_url = reverse("chatbots:model_options", kwargs={"team_slug": team_slug})
+    form = SimpleChatbotForm(request.POST or None, team=request.team, models_url=models_url)
+    if request.method == "POST" and form.is_valid():
+        try:
+            chatbot = actions.create_simple_chatbot(team=request.team, **form.cleaned_data)
+        except ChatbotActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Chatbot “{chatbot.name}” created.")
+            return redirect("chatbots:detail", team_slug=team_slug, pk=chatbot.pk)
+    return _render_new(request, form, ChatbotFromPipelineForm(team=request.team))
+
+
+@team_permission_required("experiments.add_experiment")
+@require_POST
+def chatbot_new_from_pipeline(request, team_slug: str):
+    form = ChatbotFromPipelineForm(request.POST, team=request.team)
+    if form.is_valid():
+        try:
+            chatbot = actions.create_chatbot(team=request.team, **form.cleaned_data)
+        except ChatbotActionError as error:
+            form.add_error("pipeline", str(error))
+        else:
+            messages.success(request, f"Chatbot “{chatbot.name}” created.")
+            return redirect("chatbots:detail", team_slug=team_slug, pk=chatbot.pk)
+    models_url = reverse("chatbots:model_options", kwargs={"team_slug": team_slug})
+    return _render_new(request, SimpleChatbotForm(team=request.team, models_url=models_url), form)
+
+
+def _render_new(request, simple_form, pipeline_form):
+    context = {
+        "simple_form": simple_form,
+        "pipeline_form": pipeline_form,
+        "has_providers": selectors.llm_providers_for(request.team).exists(),
+    }
+    status = 400 if simple_form.errors or pipeline_form.errors else 200
+    return render(request, "experiments/chatbot_new.html", context, status=status)
+
+
+@team_permission_required("experiments.add_experiment")
+def model_options(request, team_slug: str):
+    """The <option>s of the model select for the chosen provider (swapped in by htmx)."""
+    form = SimpleChatbotForm(request.GET, team=request.team)
+    return render(request, "experiments/model_options.html", {"field": form["model"]})
+
+
+@team_permission_required("experiments.view_experiment")
+def chatbot_detail(request, team_slug: str, pk: int):
+    """The Sessions tab: every conversation with this chatbot, filtered by status or participant."""
+    chatbot = chatbot_or_404(request, pk)
+    filters = SessionFilterForm(request.GET)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    sessions = selectors.sessions_for(
+        chatbot, status=criteria.get("status", ""), participant=criteria.get("participant", "")
+    )
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        **chatbot_context(request, chatbot, "sessions"),
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return render(request, "experiments/sessions.html", context)
+
+
+@team_permission_required("experiments.view_experiment", "chat.view_chatmessage")
+def session_transcript(request, team_slug: str, pk: int, session_id):
+    chatbot = chatbot_or_404(request, pk)
+    session = get_team_object_or_404(
+        ExperimentSession.objects.select_related("participant"), request.team, experiment=chatbot, public_id=session_id
+    )
+    context = {
+        **chatbot_context(request, chatbot, "sessions"),
+        "session": session,
+        "messages_": selectors.transcript(session),
+    }
+    return render(request, "experiments/transcript.html", context)
+
+
+@team_permission_required("experiments.change_experiment")
+def chatbot_settings(request, team_slug: str, pk: int):
+    chatbot = chatbot_or_404(request, pk)
+    form = ChatbotSettingsForm(
+        request.POST or None, team=request.team, initial=ChatbotSettingsForm.initial_for(chatbot)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_chatbot(experiment=chatbot, **form.cleaned_data)
+        except ChatbotActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("chatbots:settings", team_slug=team_slug, pk=chatbot.pk)
+    context = {**chatbot_context(request, chatbot, "settings"), "form": form}
+    return render(request, "experiments/settings.html", context, status=400 if form.errors else 200)
+
+
+@team_permission_required("experiments.view_experiment")
+def chatbot_share(request, team_slug: str, pk: int):
+    chatbot = chatbot_or_404(request, pk)
+    public_url = settings.SITE_URL + reverse("public_chat:chat", kwargs={"public_id": chatbot.public_id})
+    context = {
+        **chatbot_context(request, chatbot, "share"),
+        "public_url": public_url,
+        "site_url": settings.SITE_URL,
+        "widget_channels": selectors.widget_channels(chatbot),
+    }
+    return render(request, "experiments/share.html", context)
+
+
+@team_permission_required("experiments.delete_experiment")
+@require_POST
+def chatbot_archive(request, team_slug: str, pk: int):
+    chatbot = chatbot_or_404(request, pk)
+    actions.archive_chatbot(experiment=chatbot)
+    messages.success(request, f"Chatbot “{chatbot.name}” archived.")
+    return redirect("chatbots:list", team_slug=team_slug)

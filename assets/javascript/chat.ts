@@ -1,0 +1,354 @@
+// The chat box of the chat pages (templates/experiments/components/chat_ui.html), loaded only there
+// with {% vite_asset 'assets/javascript/chat.ts' %}.
+//
+// A message is POSTed to the page's stream URL, which answers with server-sent events: `token`
+// ({text}) while the model writes, then `done` ({message_id, trace_id, content, session_ended}) or
+// `error` ({message}). EventSource cannot POST, so the stream is read from fetch().
+import { renderMarkdown } from "./markdown";
+
+export { escapeHtml, renderMarkdown } from "./markdown";
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** An incremental parser for a text/event-stream body (the WHATWG format), fed chunk by chunk. */
+export class SseParser {
+  private buffer = "";
+  private eventName = "";
+  private dataLines: string[] = [];
+
+  push(chunk: string): SseEvent[] {
+    this.buffer += chunk;
+    const events: SseEvent[] = [];
+    const lines = this.buffer.split(/\r\n|\r|\n/);
+    // The last piece has no line ending yet. A lone "\r" at the very end might be the first half
+    // of "\r\n", so keep it for the next chunk too.
+    this.buffer = lines.pop() ?? "";
+    if (this.buffer === "" && chunk.endsWith("\r")) this.buffer = `${lines.pop() ?? ""}\r`;
+    for (const line of lines) {
+      const event = this.line(line);
+      if (event) events.push(event);
+    }
+    return events;
+  }
+
+  /** Whatever is left when the stream ends (a final event without its blank line). */
+  end(): SseEvent[] {
+    const events = this.buffer ? this.push("\n") : [];
+    const last = this.line("");
+    return last ? [...events, last] : events;
+  }
+
+  private line(line: string): SseEvent | null {
+    if (line === "") {
+      const event =
+        this.dataLines.length > 0 ? { event: this.eventName || "message", data: this.dataLines.join("\n") } : null;
+      this.eventName = "";
+      this.dataLines = [];
+      return event;
+    }
+    if (line.startsWith(":")) return null; // a comment (keep-alive)
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") this.eventName = value;
+    else if (field === "data") this.dataLines.push(value);
+    return null;
+  }
+}
+
+export function parseSse(text: string): SseEvent[] {
+  const parser = new SseParser();
+  return [...parser.push(text), ...parser.end()];
+}
+
+export interface DonePayload {
+  message_id: number;
+  trace_id: number | null;
+  content: string;
+  tags?: string[];
+  session_ended: boolean;
+}
+
+export interface StreamHandlers {
+  onToken(text: string): void;
+  onDone(payload: DonePayload): void;
+  onError(message: string): void;
+}
+
+export interface StreamRequest {
+  url: string;
+  body: URLSearchParams;
+  csrfToken: string;
+  signal?: AbortSignal;
+  fetchImpl?: typeof fetch;
+}
+
+const CLOSED_EARLY = "The connection closed before the reply was complete. Please try again.";
+
+/** Dispatch one event; true once the reply is over (done or error). */
+function dispatch(event: SseEvent, handlers: StreamHandlers): boolean {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(event.data) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (event.event === "token") {
+    handlers.onToken(String(data.text ?? ""));
+    return false;
+  }
+  if (event.event === "done") {
+    handlers.onDone(data as unknown as DonePayload);
+    return true;
+  }
+  if (event.event === "error") {
+    handlers.onError(String(data.message ?? "Something went wrong."));
+    return true;
+  }
+  return false;
+}
+
+/** POST a message and feed the reply's events to `handlers`. Rejects only when aborted or offline. */
+export async function streamReply(request: StreamRequest, handlers: StreamHandlers): Promise<void> {
+  const response = await (request.fetchImpl ?? fetch)(request.url, {
+    method: "POST",
+    headers: { "X-CSRFToken": request.csrfToken, Accept: "text/event-stream" },
+    body: request.body,
+    credentials: "same-origin",
+    signal: request.signal,
+  });
+  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    handlers.onError(`The server answered with status ${response.status}. Please try again.`);
+    return;
+  }
+  const parser = new SseParser();
+  let finished = false;
+  const feed = (events: SseEvent[]) => {
+    for (const event of events) if (!finished) finished = dispatch(event, handlers);
+  };
+  if (!response.body) {
+    feed(parseSse(await response.text()));
+  } else {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      feed(parser.push(decoder.decode(value, { stream: true })));
+    }
+    feed([...parser.push(decoder.decode()), ...parser.end()]);
+  }
+  if (!finished) handlers.onError(CLOSED_EARLY);
+}
+
+export function newMessageId(): string {
+  if (typeof crypto !== "undefined" && "randomUUID" in crypto) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The trace page of a reply, from the page's trace URL for id 0 (e.g. /a/team/traces/0/). */
+export function traceUrl(template: string, traceId: number): string {
+  return template.replace(/\/0\/$/, `/${traceId}/`);
+}
+
+function required<T extends Element>(root: Element, selector: string): T {
+  const element = root.querySelector<T>(selector);
+  if (!element) throw new Error(`chat: missing ${selector}`);
+  return element;
+}
+
+/** A message on its way; `seed` asks for the reply to the chatbot's seed message instead. */
+interface Outgoing {
+  text: string;
+  id: string;
+  seed?: boolean;
+}
+
+/** The behaviour of one chat box. */
+export class ChatBox {
+  private readonly messages: HTMLElement;
+  private readonly form: HTMLFormElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly send: HTMLButtonElement;
+  private readonly stop: HTMLButtonElement;
+  private readonly errorBox: HTMLElement;
+  private readonly ended: HTMLElement;
+  private controller: AbortController | null = null;
+  private pending: Outgoing | null = null;
+  /** Settles once the work started on load (the reply to the seed message) is over. */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly fetchImpl?: typeof fetch,
+  ) {
+    this.messages = required(root, "[data-chat-messages]");
+    this.form = required(root, "[data-chat-form]");
+    this.input = required(root, "textarea[name=message]");
+    this.send = required(root, "[data-chat-send]");
+    this.stop = required(root, "[data-chat-stop]");
+    this.errorBox = required(root, "[data-chat-error]");
+    this.ended = required(root, "[data-chat-ended]");
+    root.querySelectorAll<HTMLElement>("[data-markdown]").forEach((bubble) => {
+      bubble.innerHTML = renderMarkdown(bubble.textContent ?? "");
+    });
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.submit();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        void this.submit();
+      }
+    });
+    this.stop.addEventListener("click", () => this.controller?.abort());
+    required<HTMLButtonElement>(root, "[data-chat-retry]").addEventListener("click", () => void this.retry());
+    this.scrollDown();
+    // A new conversation opens with the bot's answer to its (unseen) seed message.
+    if (root.dataset.seed === "true") this.ready = this.exchange({ text: "", id: "seed", seed: true });
+  }
+
+  get busy(): boolean {
+    return this.controller !== null;
+  }
+
+  async submit(): Promise<void> {
+    const text = this.input.value.trim();
+    if (!text || this.busy || this.input.disabled) return;
+    this.input.value = "";
+    this.root.querySelector("[data-chat-placeholder]")?.remove();
+    this.addHumanBubble(text);
+    await this.exchange({ text, id: newMessageId() });
+  }
+
+  /** Send the failed message again with the same id, so the server does not store it twice. */
+  async retry(): Promise<void> {
+    if (this.pending && !this.busy) await this.exchange(this.pending);
+  }
+
+  private async exchange(message: Outgoing): Promise<void> {
+    this.pending = null;
+    this.errorBox.hidden = true;
+    const { row, bubble } = this.addBotBubble();
+    let received = "";
+    const body = new URLSearchParams({ message: message.text, message_id: message.id });
+    if (message.seed) body.set("seed", "true");
+    this.setBusy(new AbortController());
+    try {
+      await streamReply(
+        {
+          url: this.root.dataset.streamUrl ?? "",
+          body,
+          csrfToken: this.root.dataset.csrfToken ?? "",
+          signal: this.controller?.signal,
+          fetchImpl: this.fetchImpl,
+        },
+        {
+          onToken: (token) => {
+            received += token;
+            this.showText(bubble, received);
+          },
+          onDone: (payload) => {
+            this.showText(bubble, payload.content);
+            row.dataset.messageId = String(payload.message_id);
+            this.addTraceLink(row, payload.trace_id);
+            if (payload.session_ended) this.end();
+          },
+          onError: (error) => {
+            if (!received) row.remove();
+            this.showError(error, message);
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") {
+        // Stopped by the person: what arrived so far stays on screen.
+        if (received) row.dataset.stopped = "true";
+        else row.remove();
+      } else {
+        if (!received) row.remove();
+        this.showError("Could not reach the server. Check your connection and try again.", message);
+      }
+    } finally {
+      this.setBusy(null);
+    }
+  }
+
+  private setBusy(controller: AbortController | null): void {
+    this.controller = controller;
+    this.send.disabled = controller !== null || this.input.disabled;
+    this.stop.hidden = controller === null;
+    this.root.dataset.busy = String(controller !== null);
+  }
+
+  private addHumanBubble(text: string): void {
+    const row = document.createElement("div");
+    row.className = "chat chat-end";
+    row.dataset.role = "human";
+    const bubble = document.createElement("div");
+    bubble.className = "chat-bubble chat-bubble-primary whitespace-pre-wrap";
+    bubble.textContent = text;
+    row.append(bubble);
+    this.messages.append(row);
+    this.scrollDown();
+  }
+
+  private addBotBubble(): { row: HTMLElement; bubble: HTMLElement } {
+    const row = document.createElement("div");
+    row.className = "chat chat-start";
+    row.dataset.role = "ai";
+    const bubble = document.createElement("div");
+    bubble.className = "chat-bubble";
+    bubble.innerHTML = '<span class="loading loading-dots loading-sm" aria-label="Writing"></span>';
+    row.append(bubble);
+    this.messages.append(row);
+    this.scrollDown();
+    return { row, bubble };
+  }
+
+  private showText(bubble: HTMLElement, text: string): void {
+    bubble.innerHTML = renderMarkdown(text);
+    this.scrollDown();
+  }
+
+  private addTraceLink(row: HTMLElement, traceId: number | null): void {
+    const template = this.root.dataset.traceUrl;
+    if (!template || traceId === null || traceId === undefined) return;
+    const footer = document.createElement("div");
+    footer.className = "chat-footer";
+    const anchor = document.createElement("a");
+    anchor.className = "link text-xs";
+    anchor.dataset.traceLink = "";
+    anchor.href = traceUrl(template, traceId);
+    anchor.textContent = "trace";
+    footer.append(anchor);
+    row.append(footer);
+  }
+
+  private showError(error: string, message: Outgoing): void {
+    this.pending = message;
+    required(this.errorBox, "[data-chat-error-text]").textContent = error;
+    this.errorBox.hidden = false;
+  }
+
+  private end(): void {
+    this.input.disabled = true;
+    this.send.disabled = true;
+    this.ended.hidden = false;
+  }
+
+  private scrollDown(): void {
+    this.messages.scrollTop = this.messages.scrollHeight;
+  }
+}
+
+export function initChat(root: HTMLElement, fetchImpl?: typeof fetch): ChatBox {
+  return new ChatBox(root, fetchImpl);
+}
+
+document.querySelectorAll<HTMLElement>("[data-chat]").forEach((root) => initChat(root));
