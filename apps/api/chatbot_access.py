@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 from apps.chat.bot import BotError, ReplyInProgress
+from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.sessions import get_or_create_participant, start_session
 
 MAX_MESSAGE_CHARS = 10_000
 
@@ -81,3 +83,15 @@ def bot_error(error: BotError) -> APIException:
     if isinstance(error, ReplyInProgress):
         return ReplyPending()
     return BotUnavailable(str(error))
+
+
+def start_api_session(request, experiment: Experiment) -> ExperimentSession:
+    """A new session for the calling key's participant (its creator, or the key itself)."""
+    from apps.api.authentication import api_caller
+
+    key = api_caller(request).key
+    participant = get_or_create_participant(team=key.team, platform="api", identifier=key.participant_identifier)
+    try:
+        return start_session(experiment=experiment, participant=participant, platform="api")
+    except ChatbotActionError as error:
+        raise PermissionDenied(str(error)) from error

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
-from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, session_for
+from apps.api.chatbot_access import (
+    bot_error,
+    chatbot_for,
+    chatbot_version,
+    check_message_size,
+    session_for,
+    start_api_session,
+)
 from apps.api.serializers import ApiMessageSerializer, ApiResponseMessageSerializer
 from apps.api.throttles import ApiKeyRateThrottle, SessionRateThrottle
 from apps.chat.bot import BotError, respond
-from apps.experiments.exceptions import ChatbotActionError
-from apps.experiments.sessions import get_or_create_participant, start_session
 
 
 class IncomingApiMessage(APIView):
@@ -37,13 +41,7 @@ class IncomingApiMessage(APIView):
         if data.get("session"):
             session = session_for(team, data["session"], experiment)
         else:
-            participant = get_or_create_participant(
-                team=team, platform="api", identifier=api_caller(request).key.participant_identifier
-            )
-            try:
-                session = start_session(experiment=experiment, participant=participant, platform="api")
-            except ChatbotActionError as error:
-                raise PermissionDenied(str(error)) from error
+            session = start_api_session(request, experiment)
         try:
             reply = respond(session, data["message"], message_id=data.get("message_id"), version=served)
         except BotError as error:

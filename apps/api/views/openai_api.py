@@ -17,17 +17,15 @@ from django.db import close_old_connections
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
-from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size
+from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.chat.bot import BotError, respond
 from apps.chat.models import ChatMessage
-from apps.experiments.exceptions import ChatbotActionError
-from apps.experiments.sessions import get_or_create_participant, start_session
 
 
 class ChatMessageInSerializer(serializers.Serializer):
@@ -67,13 +65,7 @@ class ChatCompletions(APIView):
         team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
-        participant = get_or_create_participant(
-            team=team, platform="api", identifier=api_caller(request).key.participant_identifier
-        )
-        try:
-            session = start_session(experiment=experiment, participant=participant, platform="api")
-        except ChatbotActionError as error:
-            raise PermissionDenied(str(error)) from error
+        session = start_api_session(request, experiment)
         ChatMessage.objects.bulk_create(
             ChatMessage(team=team, chat=session.chat, message_type="human" if role == "user" else "ai", content=text)
             for role, text in messages[:-1]
