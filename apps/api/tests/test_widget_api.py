@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from apps.channels.models import ExperimentChannel
 from apps.experiments import actions
+from apps.experiments.tests.sse import read_events
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
 
@@ -136,3 +137,23 @@ def test_cors_preflight(widget):
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert "X-Embed-Key" in response["Access-Control-Allow-Headers"]
+
+
+def test_streaming_variant(widget, chatbot, client):
+    body = start(widget_client(widget), chatbot).json()
+    headers = {
+        "HTTP_X_EMBED_KEY": widget.embed_key,
+        "HTTP_ORIGIN": ORIGIN,
+        "HTTP_X_SESSION_TOKEN": body["session_token"],
+    }
+    url = f"/api/chat/{body['session_id']}/message/stream/"
+    with use_fake_llm("streamed to the widget"):
+        response = client.post(url, {"message": "Hi"}, content_type="application/json", **headers)
+        events = read_events(response)
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert [name for name, _ in events] == ["token"] * 4 + ["done"]
+    assert events[-1][1]["content"] == "streamed to the widget"
+    no_token = {key: value for key, value in headers.items() if key != "HTTP_X_SESSION_TOKEN"}
+    assert client.post(url, {"message": "Hi"}, content_type="application/json", **no_token).status_code == 403
+    assert client.post(url, {"message": ""}, content_type="application/json", **headers).status_code == 400
+    assert client.post(url, {"message": "x" * 10_001}, content_type="application/json", **headers).status_code == 413

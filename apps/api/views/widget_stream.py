@@ -1,0 +1,68 @@
+"""Beyond the reference widget API: `POST /api/chat/<session_id>/message/stream/` answers with the reply
+as server-sent events (`token` … then `done` or `error`), the same events as the web chat.
+
+Only key-based credentials are accepted here (an API key, or the widget's embed key with the
+session token), never the browser's cookie, so the endpoint needs no CSRF token."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from types import SimpleNamespace
+
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import APIException
+
+from apps.api.authentication import ApiKeyUser
+from apps.api.chatbot_access import MAX_MESSAGE_CHARS
+from apps.api.keys import find_api_key
+from apps.api.views.widget_api import _session
+from apps.experiments.streaming import reply_events
+
+ALLOWED_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
+
+
+def _with_cors(request, response: HttpResponse) -> HttpResponse:
+    if origin := request.headers.get("Origin"):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+def _authorised_session(request, session_id: str):
+    raw_key = request.headers.get("X-Api-Key") or request.headers.get("Authorization", "").removeprefix("Bearer ")
+    key = find_api_key(raw_key.strip()) if raw_key else None
+    caller = SimpleNamespace(user=ApiKeyUser(key) if key else None, headers=request.headers)
+    return _session(caller, session_id)
+
+
+@csrf_exempt
+async def chat_message_stream(request, session_id: str):
+    if request.method == "OPTIONS":
+        response = HttpResponse()
+        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response["Access-Control-Max-Age"] = "600"
+        return _with_cors(request, response)
+    if request.method != "POST":
+        return _with_cors(request, JsonResponse({"detail": "Use POST"}, status=405))
+    try:
+        body = json.loads(request.body or b"{}")
+    except json.JSONDecodeError:
+        return _with_cors(request, JsonResponse({"detail": "The body is not JSON"}, status=400))
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str) or not message.strip():
+        return _with_cors(request, JsonResponse({"message": ["This field is required."]}, status=400))
+    if len(message) > MAX_MESSAGE_CHARS:
+        return _with_cors(request, JsonResponse({"detail": "The message is too long"}, status=413))
+    try:
+        session = await sync_to_async(_authorised_session)(request, session_id)
+    except APIException as error:
+        return _with_cors(request, JsonResponse(error.detail, status=error.status_code, safe=False))
+    events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return _with_cors(request, response)
