@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException
 
@@ -24,7 +25,7 @@ from apps.experiments.streaming import reply_events
 ALLOWED_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
 
 
-def _with_cors(request, response: HttpResponse) -> HttpResponse:
+def _with_cors(request, response: HttpResponseBase) -> HttpResponseBase:
     if origin := request.headers.get("Origin"):
         response["Access-Control-Allow-Origin"] = origin
         response["Vary"] = "Origin"
@@ -62,7 +63,7 @@ async def chat_message_stream(request, session_id: str):
     except APIException as error:
         return _with_cors(request, JsonResponse(error.detail, status=error.status_code, safe=False))
     events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None)
-    response = StreamingHttpResponse(events, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return _with_cors(request, response)
+    stream = StreamingHttpResponse(events, content_type="text/event-stream")
+    stream["Cache-Control"] = "no-cache"
+    stream["X-Accel-Buffering"] = "no"
+    return _with_cors(request, stream)
