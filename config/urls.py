@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatterns, chat_urlpatterns
+from apps.channels.urls import urlpatterns as channel_ui_urlpatterns
 from apps.experiments.urls import public_urlpatterns as public_chat_urlpatterns
 from apps.experiments.urls import urlpatterns as chatbot_urlpatterns
-from apps.channels.urls import urlpatterns as channel_ui_urlpatterns
 from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
