@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from pydantic import SecretStr
 
 from apps.service_providers.exceptions import ProviderActionError, ProviderInUse
 from apps.service_providers.kinds import ProviderKind
@@ -24,11 +23,6 @@ def merge_secrets(settings_model, submitted: dict[str, Any], stored: dict[str, A
     return merged
 
 
-def _storable(settings) -> dict[str, Any]:
-    values = settings.to_storage()
-    return {key: (value.get_secret_value() if isinstance(value, SecretStr) else value) for key, value in values.items()}
-
-
 @transaction.atomic
 def save_provider(*, team: Team, kind: ProviderKind, provider=None, type_slug: str, name: str, settings):
     """Create (provider=None) or update a provider. `settings` is a validated settings model."""
@@ -38,7 +32,7 @@ def save_provider(*, team: Team, kind: ProviderKind, provider=None, type_slug: s
     if provider is None:
         provider = model(team=team, type=type_slug)
     provider.name = name
-    provider.config = _storable(settings)
+    provider.config = settings.to_storage()
     try:
         provider.save()
     except IntegrityError as error:
