@@ -63,6 +63,7 @@ bench: install  ## Benchmarks: medians against a baseline measured in the same r
 	$(PY) bench/local_embeddings.py
 	$(PY) bench/local_llm.py
 	$(PY) bench/sandbox.py
+	$(PY) bench/message_path.py
 
 clean:
 	rm -rf static/dist node_modules/.installed $(VENV)/.installed

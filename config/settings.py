@@ -239,6 +239,10 @@ LOCAL_LLM_ENABLED = env.bool("LOCAL_LLM_ENABLED", default=not IS_PRODUCTION)
 # Usage rows are written by a background thread; tests write them inline (their transaction is
 # invisible to another thread's connection).
 LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
+# Benchmarks only: every chat model becomes a fake that echoes after FAKE_LLM_DELAY seconds, and
+# /bench/baseline/ is served. Never in production.
+FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
+FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
 # tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
 # never downloaded; a project folder rather than the shared temp directory.
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -34,3 +35,8 @@ urlpatterns = [
     path("", include(account_urlpatterns)),
     path("a/<slug:team_slug>/", include(team_urls)),
 ]
+
+if settings.FAKE_LLM:  # benchmarks only (bench/message_path.py)
+    from apps.web.bench_views import baseline_message
+
+    urlpatterns += [path("bench/baseline/<int:chat_id>/", baseline_message)]  # type: ignore[list-item]

@@ -11,6 +11,12 @@ class ServiceProvidersConfig(AppConfig):
 
         post_migrate.connect(_sync_catalogue_after_migrate, sender=self)
         team_created.connect(_add_local_provider, dispatch_uid="service_providers.local_provider")
+        from django.conf import settings
+
+        if settings.FAKE_LLM:
+            from apps.service_providers.testing.fake_llm import install_global_fake_llm
+
+            install_global_fake_llm(settings.FAKE_LLM_DELAY)
 
 
 def _sync_catalogue_after_migrate(sender, **kwargs) -> None:

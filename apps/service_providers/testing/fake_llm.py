@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ class FakeChatModel(BaseChatModel):
     calls: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[Any] = Field(default_factory=list)
     model_name: str = "fake-model"
+    delay: float = 0.0  # seconds before each reply (a slow provider, for load benchmarks)
     lock: Any = Field(default_factory=threading.Lock, exclude=True)
 
     @property
@@ -40,6 +42,8 @@ class FakeChatModel(BaseChatModel):
         return "fake-chat-model"
 
     def _next_reply(self, messages: list[BaseMessage]) -> Any:
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.calls.append(list(messages))
             reply = self.script.pop(0) if self.script else ECHO
@@ -138,3 +142,13 @@ def use_fake_llm(*script: Any) -> Iterator[FakeChatModel]:
         yield fake
     finally:
         service._chat_model_override = previous
+
+
+def install_global_fake_llm(delay: float = 0.0) -> None:
+    """Benchmarks: every chat model in this process becomes an echoing fake (settings.FAKE_LLM)."""
+    from apps.service_providers.llm import service
+
+    fake = FakeChatModel(delay=delay)
+    service._chat_model_override = lambda provider, model_name, options: fake.model_copy(
+        update={"model_name": model_name, "callbacks": None, "calls": []}
+    )
