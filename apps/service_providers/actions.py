@@ -81,14 +81,10 @@ def delete_team_model(*, team: Team, model: LlmProviderModel) -> None:
 
 def sync_builtin_catalogue() -> None:
     """Make the team-less catalogue rows match llm/catalogue.py; rows no longer listed become deprecated."""
-    listed_llm = set()
-    for entry in catalogue.LLM_MODELS:
-        listed_llm.add((entry.type, entry.name))
-        LlmProviderModel.objects.update_or_create(
-            team=None,
-            type=entry.type,
-            name=entry.name,
-            defaults={
+    _sync_builtin(
+        LlmProviderModel,
+        {
+            (entry.type, entry.name): {
                 "max_token_limit": entry.max_token_limit,
                 "max_output_tokens": entry.max_output_tokens,
                 "parameters": list(entry.parameters),
@@ -97,27 +93,28 @@ def sync_builtin_catalogue() -> None:
                 "input_price_per_million": entry.input_price,
                 "output_price_per_million": entry.output_price,
                 "deprecated": entry.deprecated,
-            },
-        )
-    for row in LlmProviderModel.objects.filter(team=None, deprecated=False):
-        if (row.type, row.name) not in listed_llm:
+            }
+            for entry in catalogue.LLM_MODELS
+        },
+    )
+    _sync_builtin(
+        EmbeddingProviderModel,
+        {
+            (entry.type, entry.name): {
+                "dimensions": entry.dimensions,
+                "max_input_tokens": entry.max_input_tokens,
+                "input_price_per_million": entry.input_price,
+                "deprecated": False,
+            }
+            for entry in catalogue.EMBEDDING_MODELS
+        },
+    )
+
+
+def _sync_builtin(model, listed: dict[tuple[str, str], dict[str, Any]]) -> None:
+    for (type_slug, name), values in listed.items():
+        model.objects.update_or_create(team=None, type=type_slug, name=name, defaults=values)
+    for row in model.objects.filter(team=None, deprecated=False):
+        if (row.type, row.name) not in listed:
             row.deprecated = True
             row.save(update_fields=["deprecated", "updated_at"])
-    listed_embedding = set()
-    for embedding in catalogue.EMBEDDING_MODELS:
-        listed_embedding.add((embedding.type, embedding.name))
-        EmbeddingProviderModel.objects.update_or_create(
-            team=None,
-            type=embedding.type,
-            name=embedding.name,
-            defaults={
-                "dimensions": embedding.dimensions,
-                "max_input_tokens": embedding.max_input_tokens,
-                "input_price_per_million": embedding.input_price,
-                "deprecated": False,
-            },
-        )
-    for embedding_row in EmbeddingProviderModel.objects.filter(team=None, deprecated=False):
-        if (embedding_row.type, embedding_row.name) not in listed_embedding:
-            embedding_row.deprecated = True
-            embedding_row.save(update_fields=["deprecated", "updated_at"])

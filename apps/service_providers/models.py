@@ -81,39 +81,49 @@ class CatalogueQuerySet(models.QuerySet):
         return self.filter(Q(team__isnull=True) | Q(team=team))
 
 
-class LlmProviderModel(BaseModel):
+class CatalogueEntry(BaseModel):
     """A model a provider type offers. `team` is NULL for the built-in catalogue (apps/service_providers/
     llm/catalogue.py, shared by every team and read-only) and set for a team's own models."""
 
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
     type = models.CharField(max_length=40)
     name = models.CharField(max_length=200, help_text="The model's name in the provider's API")
-    max_token_limit = models.PositiveIntegerField(help_text="Context window, in tokens")
-    max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
-    parameters = models.JSONField(default=list, blank=True, help_text="Parameters the model accepts")
-    supports_tools = models.BooleanField(default=True)
-    supports_structured_output = models.BooleanField(default=True)
     input_price_per_million = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
-    output_price_per_million = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     deprecated = models.BooleanField(default=False)
 
     objects = CatalogueQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["type", "deprecated", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["type", "name"], condition=Q(team__isnull=True), name="unique_builtin_llm_model"
-            ),
-            models.UniqueConstraint(fields=["team", "type", "name"], name="unique_team_llm_model"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name + (" (deprecated)" if self.deprecated else "")
 
     @property
     def is_builtin(self) -> bool:
-        return self.team_id is None
+        return self.team_id is None  # type: ignore[attr-defined]
+
+
+def _catalogue_constraints(kind: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(
+            fields=["type", "name"], condition=Q(team__isnull=True), name=f"unique_builtin_{kind}_model"
+        ),
+        models.UniqueConstraint(fields=["team", "type", "name"], name=f"unique_team_{kind}_model"),
+    ]
+
+
+class LlmProviderModel(CatalogueEntry):
+    max_token_limit = models.PositiveIntegerField(help_text="Context window, in tokens")
+    max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    parameters = models.JSONField(default=list, blank=True, help_text="Parameters the model accepts")
+    supports_tools = models.BooleanField(default=True)
+    supports_structured_output = models.BooleanField(default=True)
+    output_price_per_million = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+
+    class Meta(CatalogueEntry.Meta):
+        constraints = _catalogue_constraints("llm")
+
+    def __str__(self) -> str:
+        return self.name + (" (deprecated)" if self.deprecated else "")
 
     @property
     def prices(self) -> tuple[Decimal, Decimal] | None:
@@ -123,27 +133,12 @@ class LlmProviderModel(BaseModel):
         return (self.input_price_per_million, self.output_price_per_million)
 
 
-class EmbeddingProviderModel(BaseModel):
-    """An embedding model a provider type offers; `team` NULL for the built-in catalogue."""
-
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
-    type = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
+class EmbeddingProviderModel(CatalogueEntry):
     dimensions = models.PositiveIntegerField()
     max_input_tokens = models.PositiveIntegerField(default=8191)
-    input_price_per_million = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
-    deprecated = models.BooleanField(default=False)
 
-    objects = CatalogueQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["type", "deprecated", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["type", "name"], condition=Q(team__isnull=True), name="unique_builtin_embedding_model"
-            ),
-            models.UniqueConstraint(fields=["team", "type", "name"], name="unique_team_embedding_model"),
-        ]
+    class Meta(CatalogueEntry.Meta):
+        constraints = _catalogue_constraints("embedding")
 
     def __str__(self) -> str:
         return self.name
