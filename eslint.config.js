@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import { defineConfig, globalIgnores } from "eslint/config";
 import globals from "globals";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
@@ -8,8 +9,12 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.recommended,
   {
-    files: ["assets/**/*.{js,ts}"],
+    files: ["assets/**/*.{js,ts,tsx}"],
     languageOptions: { globals: globals.browser },
+  },
+  {
+    files: ["assets/builder/**/*.{ts,tsx}"],
+    extends: [reactHooks.configs.flat["recommended-latest"]],
   },
   {
     files: ["*.{js,ts}"],

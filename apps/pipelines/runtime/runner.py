@@ -29,6 +29,8 @@ from apps.service_providers.llm.usage import usage_context
 
 DEFAULT_TIME_LIMIT_SECONDS = 120.0
 
+NodeEventCallback = Callable[[str, dict[str, Any]], None]
+
 
 class PipelineRunError(Exception):
     """The run failed; the message is for the user and names the node when one failed."""
@@ -71,7 +73,11 @@ def run_pipeline(
     on_token: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT_SECONDS,
     cancel: threading.Event | None = None,
+    on_node_event: NodeEventCallback | None = None,
 ) -> RunResult:
+    """`on_node_event(kind, data)` is told when each node starts ("node_start": node_id, name, type,
+    input) and ends ("node_end": node_id, output, route, duration_ms, error): the builder's test panel
+    shows the path as it happens."""
     graph = graph if isinstance(graph, PipelineGraph) else PipelineGraph.from_dict(graph)
     issues = validate_pipeline(graph, repo)
     if issues:
@@ -83,7 +89,7 @@ def run_pipeline(
         chatbot_id=run.chatbot_id,
         session_id=run.session_id,
     )
-    compiled = _compile(graph, run, repo, trace, on_token)
+    compiled = _compile(graph, run, repo, trace, on_token, on_node_event)
     initial: PipelineState = {
         "input": run.message,
         "outputs": {},
@@ -133,12 +139,16 @@ def _finish(trace: TraceRecord, repo: PipelineRepository) -> int | None:
     return repo.save_trace(trace)
 
 
-def _compile(graph: PipelineGraph, run: RunInput, repo: PipelineRepository, trace: TraceRecord, on_token):
+def _compile(
+    graph: PipelineGraph, run: RunInput, repo: PipelineRepository, trace: TraceRecord, on_token, on_node_event=None
+):
     builder = StateGraph(PipelineState)
     end_node = graph.nodes_of_type("end")[0]
     streams_to_caller = {edge.source for edge in graph.incoming(end_node.id)}
     for node in graph.nodes:
-        action = _node_action(node, graph, run, repo, trace, on_token if node.id in streams_to_caller else None)
+        action = _node_action(
+            node, graph, run, repo, trace, on_token if node.id in streams_to_caller else None, on_node_event
+        )
         builder.add_node(node.id, action, defer=len(graph.incoming(node.id)) > 1)
     builder.add_edge(START, graph.nodes_of_type("start")[0].id)
     builder.add_edge(end_node.id, END)
@@ -177,7 +187,7 @@ def _input_for(node, graph: PipelineGraph, state: PipelineState, run: RunInput) 
     return "\n\n".join(parts) if parts else run.message
 
 
-def _node_action(node, graph, run, repo, trace, on_token):
+def _node_action(node, graph, run, repo, trace, on_token, on_node_event=None):
     node_type = get_node_type(node.type)
     assert node_type is not None  # validated before compiling
     params = node_type.parse_params(node.params, node.params_version)
@@ -196,7 +206,10 @@ def _node_action(node, graph, run, repo, trace, on_token):
         )
         span = SpanRecord(node.id, node.name, node.type, input=context.input, started_at=timezone.now())
         trace.spans.append(span)
+        if on_node_event is not None:
+            on_node_event("node_start", {"node_id": node.id, "name": node.name, "type": node.type, "input": span.input})
         started = time.perf_counter()
+        result: NodeResult | None = None
         try:
             result = _run_with_retries(node_type, params, context)
         except NodeError as error:
@@ -208,10 +221,24 @@ def _node_action(node, graph, run, repo, trace, on_token):
         finally:
             span.duration_ms = int((time.perf_counter() - started) * 1000)
             span.details = {**span.details, **context.details}
+            if on_node_event is not None:
+                on_node_event("node_end", _node_end_event(node, span, result))
+        assert result is not None  # every failure above raised
         span.output = result.output
         return _state_update(node, node_type, result, context)
 
     return action
+
+
+def _node_end_event(node, span: SpanRecord, result: NodeResult | None) -> dict[str, Any]:
+    return {
+        "node_id": node.id,
+        "output": result.output if result is not None else None,
+        "route": result.route if result is not None else None,
+        "duration_ms": span.duration_ms,
+        "error": span.error or None,
+        "details": span.details,
+    }
 
 
 def _run_with_retries(node_type, params, context: NodeContext) -> NodeResult:

@@ -225,3 +225,44 @@ def test_time_limit(repo, fake_model):
     repo.chat_model_factory = lambda *args: slow
     with pytest.raises(PipelineRunError, match="took longer than 0 s"):
         run_pipeline(linear(node("llm", "llm", **LLM)), RunInput("hi"), repo, time_limit=0.1)
+
+
+def test_node_events_follow_the_path_taken(repo):
+    router = node("router", "static_router", route_key="lang", keywords=["en", "fr"])
+    events: list[tuple[str, dict]] = []
+    run_pipeline(
+        router_graph(router),
+        RunInput("hi", participant_data={"lang": "fr"}),
+        repo,
+        on_node_event=lambda kind, data: events.append((kind, data)),
+    )
+    assert [(kind, data["node_id"]) for kind, data in events] == [
+        ("node_start", "start"),
+        ("node_end", "start"),
+        ("node_start", "router"),
+        ("node_end", "router"),
+        ("node_start", "b"),
+        ("node_end", "b"),
+        ("node_start", "end"),
+        ("node_end", "end"),
+    ]
+    router_end = events[3][1]
+    assert router_end["route"] == "output_1"
+    assert router_end["error"] is None
+    assert events[5][1]["output"] == "route B: hi"
+    assert events[4][1]["input"] == "hi"
+
+
+def test_a_failing_node_reports_its_error_event(repo, fake_model):
+    fake_model.script.append(errors.AuthenticationFailed("rejected key"))
+    events: list[tuple[str, dict]] = []
+    with pytest.raises(PipelineRunError):
+        run_pipeline(
+            linear(node("llm", "llm", **LLM)),
+            RunInput("hi"),
+            repo,
+            on_node_event=lambda kind, data: events.append((kind, data)),
+        )
+    assert events[-1][0] == "node_end"
+    assert "rejected key" in events[-1][1]["error"]
+    assert events[-1][1]["output"] is None
