@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.pipelines.exceptions import PipelineActionError, StaleEdit
+from apps.pipelines.exceptions import PipelineActionError, PipelineNotValid, StaleEdit
 from apps.pipelines.exporting import graph_from_export
 from apps.pipelines.graph import GraphFormatError, PipelineGraph
 from apps.pipelines.models import Pipeline, empty_pipeline
@@ -45,9 +45,12 @@ def pipeline_issues(pipeline: Pipeline) -> list[ValidationIssue]:
 
 
 def create_pipeline_version(*, pipeline: Pipeline, description: str = "") -> Pipeline:
+    if not pipeline.is_working_version:
+        raise PipelineActionError("Only the working copy can be versioned.")
     issues = pipeline_issues(pipeline)
     if issues:
-        raise PipelineActionError("Fix the pipeline before versioning it: " + "; ".join(i.message for i in issues[:3]))
+        message = "Fix the pipeline before versioning it: " + "; ".join(i.message for i in issues[:3])
+        raise PipelineNotValid(message, issues)
     return pipeline.create_version(description)
 
 

@@ -9,3 +9,11 @@ class StaleEdit(PipelineActionError):
             "This pipeline was changed elsewhere (another tab or person) since you opened it. "
             "Reload to see the latest version."
         )
+
+
+class PipelineNotValid(PipelineActionError):
+    """The graph has validation issues, so it cannot be versioned; `issues` point at the problems."""
+
+    def __init__(self, message: str, issues: list):
+        self.issues = issues
+        super().__init__(message)

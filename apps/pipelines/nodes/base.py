@@ -59,6 +59,11 @@ class NodeType:
     def is_router(self) -> bool:
         return False
 
+    def outputs_schema(self) -> dict[str, Any]:
+        """The output handles as the builder draws them, before any parameters are known: a fixed
+        list, or for routers one handle per entry of a list parameter (see routing.RouterNodeType)."""
+        return {"handles": [OUTPUT_HANDLE]}
+
     def upgrade_params(self, params: dict[str, Any], version: int) -> dict[str, Any]:
         while version < self.params_version:
             migrate = self.migrations.get(version)
@@ -88,6 +93,7 @@ class NodeType:
             "params_version": self.params_version,
             "has_input": self.has_input,
             "router": self.is_router(),
+            "outputs": self.outputs_schema(),
             "schema": self.Params.model_json_schema(),
             "ui": self.ui,
         }

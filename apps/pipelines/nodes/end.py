@@ -9,5 +9,8 @@ class EndNode(NodeType):
     def output_handles(self, params):
         return []
 
+    def outputs_schema(self):
+        return {"handles": []}
+
     def run(self, params, context):
         return NodeResult(output=context.input)

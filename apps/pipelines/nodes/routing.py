@@ -7,6 +7,7 @@ from pydantic import Field, field_validator, model_validator
 from apps.pipelines.nodes.base import NodeParams, NodeResult, NodeType
 
 ROUTE_UI = {"keywords": {"widget": "keywords"}}
+ROUTE_HANDLE_PREFIX = "output_"
 
 
 class RouteParams(NodeParams):
@@ -32,7 +33,7 @@ class RouteParams(NodeParams):
 
 
 def route_handles(params: RouteParams) -> list[str]:
-    return [f"output_{index}" for index in range(len(params.keywords))]
+    return [f"{ROUTE_HANDLE_PREFIX}{index}" for index in range(len(params.keywords))]
 
 
 def handle_for(params: RouteParams, keyword: str | None) -> tuple[str, str]:
@@ -53,6 +54,9 @@ class RouterNodeType(NodeType):
 
     def output_handles(self, params) -> list[str]:
         return route_handles(params)
+
+    def outputs_schema(self):
+        return {"from_field": "keywords", "prefix": ROUTE_HANDLE_PREFIX}
 
     def routed(self, params: RouteParams, context, keyword: str | None, output: str) -> NodeResult:
         handle, chosen = handle_for(params, keyword)
