@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.api.views import key_views, widget_api, widget_stream
+from apps.api.views import key_views, widget_api, widget_stream, widget_upload
 from apps.api.views.channel_api import IncomingApiMessage
 from apps.api.views.openai_api import ChatCompletions
 from apps.api.views.resources_api import ExperimentDetail, ExperimentList, SessionDetail, SessionList
@@ -48,6 +48,7 @@ chat_urlpatterns = (
         path("start/", widget_api.ChatStart.as_view(), name="start"),
         path("<str:session_id>/message/", widget_api.ChatSendMessage.as_view(), name="message"),
         path("<str:session_id>/message/stream/", widget_stream.chat_message_stream, name="message-stream"),
+        path("<str:session_id>/upload/", widget_upload.ChatUploadFile.as_view(), name="upload"),
         path("<str:session_id>/poll/", widget_api.ChatPoll.as_view(), name="poll"),
         path("<str:session_id>/<str:task_id>/poll/", widget_api.ChatTaskPoll.as_view(), name="task-poll"),
     ],

@@ -1,6 +1,15 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { initChat, parseSse, renderMarkdown, SseParser, streamReply, traceUrl, type StreamHandlers } from "./chat";
+import {
+  initChat,
+  parseSse,
+  renderMarkdown,
+  SseParser,
+  streamReply,
+  traceUrl,
+  uploadErrorMessage,
+  type StreamHandlers,
+} from "./chat";
 
 // ---------------------------------------------------------------- server-sent events
 describe("SseParser", () => {
@@ -250,5 +259,104 @@ describe("ChatBox", () => {
     expect(bodyOf(fetchImpl, 0).get("seed")).toBe("true");
     expect(root.querySelectorAll("[data-role=human]")).toHaveLength(0);
     expect(root.querySelectorAll("[data-role=ai] .chat-bubble")[1]!.textContent).toBe("Hello, I am the clinic bot.");
+  });
+});
+
+// ---------------------------------------------------------------- attachments
+describe("uploadErrorMessage", () => {
+  it("reads field errors, details and widget errors, else says what happened", () => {
+    expect(uploadErrorMessage(400, { files: ["x.exe: this kind of file cannot be uploaded."] })).toBe(
+      "x.exe: this kind of file cannot be uploaded.",
+    );
+    expect(uploadErrorMessage(413, { detail: "The files together are larger than 50 MB" })).toBe(
+      "The files together are larger than 50 MB",
+    );
+    expect(uploadErrorMessage(403, { error: "Nope", code: "chat_access_denied" })).toBe("Nope");
+    expect(uploadErrorMessage(413, null)).toBe("The files are too large.");
+    expect(uploadErrorMessage(500, "<html>")).toContain("status 500");
+  });
+});
+
+const UPLOAD_HTML = CHAT_HTML.replace("data-chat ", 'data-chat data-upload-url="/upload/" ')
+  .replace("<div data-chat-ended hidden></div>", "<div data-chat-ended hidden></div><div data-chat-files hidden></div>")
+  .replace(
+    "<form data-chat-form>",
+    '<form data-chat-form><input type="file" multiple hidden data-chat-file-input><button type="button" data-chat-attach>Attach</button>',
+  );
+
+const jsonResponse = (body: unknown, status: number) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+describe("ChatBox attachments", () => {
+  const notes = () => new File(["hello"], "notes.txt", { type: "text/plain" });
+  const scan = () => new File(["%PDF-1.4"], "scan.pdf", { type: "application/pdf" });
+
+  it("uploads the chosen files first, then sends the message with their ids", async () => {
+    const fetchImpl = vi
+      .fn()
+      .mockResolvedValueOnce(
+        jsonResponse(
+          {
+            files: [
+              { id: 5, name: "notes.txt", size: 5, content_type: "text/plain" },
+              { id: 6, name: "scan.pdf", size: 8, content_type: "application/pdf" },
+            ],
+          },
+          201,
+        ),
+      )
+      .mockResolvedValueOnce(sseResponse([done("Read them")]));
+    const { root, box, input } = mount(fetchImpl as unknown as typeof fetch, UPLOAD_HTML);
+    box.choose([notes(), scan()]);
+    const chips = root.querySelector<HTMLElement>("[data-chat-files]")!;
+    expect(chips.hidden).toBe(false);
+    expect(chips.querySelectorAll("[data-attachment]")).toHaveLength(2);
+    input.value = "Please read";
+    await box.submit();
+
+    const [uploadUrl, uploadInit] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(uploadUrl).toBe("/upload/");
+    expect((uploadInit.headers as Record<string, string>)["X-CSRFToken"]).toBe("tok");
+    const sent = uploadInit.body as FormData;
+    expect(sent.getAll("files").map((file) => (file as File).name)).toEqual(["notes.txt", "scan.pdf"]);
+    expect(bodyOf(fetchImpl, 1).get("attachment_ids")).toBe("5,6");
+    expect(bodyOf(fetchImpl, 1).get("message")).toBe("Please read");
+    const human = root.querySelector<HTMLElement>("[data-role=human]")!;
+    expect([...human.querySelectorAll("[data-attachment]")].map((chip) => chip.textContent)).toEqual([
+      "📎 notes.txt",
+      "📎 scan.pdf",
+    ]);
+    expect(chips.hidden).toBe(true);
+    expect(box.chosenFiles).toHaveLength(0);
+  });
+
+  it("a chip's remove button drops the file", () => {
+    const { root, box } = mount(vi.fn() as unknown as typeof fetch, UPLOAD_HTML);
+    box.choose([notes(), scan()]);
+    root.querySelector<HTMLButtonElement>("[data-chat-remove-file='0']")!.click();
+    expect(box.chosenFiles.map((file) => file.name)).toEqual(["scan.pdf"]);
+  });
+
+  it("a refused upload keeps the text and the files and sends nothing", async () => {
+    const fetchImpl = vi.fn().mockResolvedValueOnce(jsonResponse({ detail: "The files together are larger than 1 MB" }, 413));
+    const { root, box, input } = mount(fetchImpl as unknown as typeof fetch, UPLOAD_HTML);
+    box.choose([notes()]);
+    input.value = "Here";
+    await box.submit();
+    expect(fetchImpl).toHaveBeenCalledTimes(1);
+    const error = root.querySelector<HTMLElement>("[data-chat-error]")!;
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toContain("larger than 1 MB");
+    expect(root.querySelector<HTMLElement>("[data-chat-retry]")!.hidden).toBe(true);
+    expect(input.value).toBe("Here");
+    expect(box.chosenFiles).toHaveLength(1);
+    expect(root.querySelectorAll("[data-role=human]")).toHaveLength(0);
+    expect(box.busy).toBe(false);
+  });
+
+  it("has no attach behaviour without an upload URL", () => {
+    const { box } = mount(vi.fn() as unknown as typeof fetch);
+    box.choose([notes()]);
+    expect(box.chosenFiles).toHaveLength(0);
   });
 });

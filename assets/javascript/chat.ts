@@ -4,6 +4,10 @@
 // A message is POSTed to the page's stream URL, which answers with server-sent events: `token`
 // ({text}) while the model writes, then `done` ({message_id, trace_id, content, session_ended}) or
 // `error` ({message}). EventSource cannot POST, so the stream is read from fetch().
+//
+// When the chatbot takes files, the box has an attach button: chosen files are uploaded to the
+// page's upload URL first (answer: {files: [{id, name, size, content_type}]}), then the message is
+// sent with their ids (`attachment_ids`).
 import { renderMarkdown } from "./markdown";
 
 export { escapeHtml, renderMarkdown } from "./markdown";
@@ -145,6 +149,56 @@ export async function streamReply(request: StreamRequest, handlers: StreamHandle
   if (!finished) handlers.onError(CLOSED_EARLY);
 }
 
+export interface UploadedFile {
+  id: number;
+  name: string;
+  size: number;
+  content_type: string;
+}
+
+export interface UploadRequest {
+  url: string;
+  files: File[];
+  csrfToken: string;
+  fetchImpl?: typeof fetch;
+}
+
+/** The person-readable reason in an upload refusal: `{files: [..]}`, `{detail}` or `{error}`. */
+export function uploadErrorMessage(status: number, body: unknown): string {
+  if (body && typeof body === "object") {
+    const record = body as Record<string, unknown>;
+    for (const key of ["files", "detail", "error"]) {
+      const value = record[key];
+      const first = Array.isArray(value) ? value[0] : value;
+      if (typeof first === "string" && first) return first;
+    }
+  }
+  if (status === 413) return "The files are too large.";
+  return `The upload failed (status ${status}). Please try again.`;
+}
+
+/** Upload files for the next message; resolves to the stored files or rejects with a readable Error. */
+export async function uploadFiles(request: UploadRequest): Promise<UploadedFile[]> {
+  const form = new FormData();
+  request.files.forEach((file) => form.append("files", file, file.name));
+  const response = await (request.fetchImpl ?? fetch)(request.url, {
+    method: "POST",
+    headers: { "X-CSRFToken": request.csrfToken, Accept: "application/json" },
+    body: form,
+    credentials: "same-origin",
+  });
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (response.status !== 201 || !body || !Array.isArray((body as { files?: unknown }).files)) {
+    throw new Error(uploadErrorMessage(response.status, body));
+  }
+  return (body as { files: UploadedFile[] }).files;
+}
+
 export function newMessageId(): string {
   if (typeof crypto !== "undefined" && "randomUUID" in crypto) return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -166,6 +220,7 @@ interface Outgoing {
   text: string;
   id: string;
   seed?: boolean;
+  attachmentIds?: number[];
 }
 
 /** The behaviour of one chat box. */
@@ -177,6 +232,11 @@ export class ChatBox {
   private readonly stop: HTMLButtonElement;
   private readonly errorBox: HTMLElement;
   private readonly ended: HTMLElement;
+  private readonly fileInput: HTMLInputElement | null;
+  private readonly attach: HTMLButtonElement | null;
+  private readonly fileList: HTMLElement | null;
+  /** Files chosen for the next message, uploaded when it is sent. */
+  private chosen: File[] = [];
   private controller: AbortController | null = null;
   private pending: Outgoing | null = null;
   /** Settles once the work started on load (the reply to the seed message) is over. */
@@ -193,6 +253,14 @@ export class ChatBox {
     this.stop = required(root, "[data-chat-stop]");
     this.errorBox = required(root, "[data-chat-error]");
     this.ended = required(root, "[data-chat-ended]");
+    this.fileInput = root.dataset.uploadUrl ? root.querySelector("[data-chat-file-input]") : null;
+    this.attach = this.fileInput ? root.querySelector("[data-chat-attach]") : null;
+    this.fileList = root.querySelector("[data-chat-files]");
+    this.attach?.addEventListener("click", () => this.fileInput?.click());
+    this.fileInput?.addEventListener("change", () => {
+      this.choose(Array.from(this.fileInput?.files ?? []));
+      if (this.fileInput) this.fileInput.value = "";
+    });
     root.querySelectorAll<HTMLElement>("[data-markdown]").forEach((bubble) => {
       bubble.innerHTML = renderMarkdown(bubble.textContent ?? "");
     });
@@ -217,13 +285,46 @@ export class ChatBox {
     return this.controller !== null;
   }
 
+  /** The files that will go with the next message. */
+  get chosenFiles(): readonly File[] {
+    return this.chosen;
+  }
+
+  /** Add files to the next message (shown as removable chips under the messages). */
+  choose(files: File[]): void {
+    if (!this.fileInput) return;
+    this.chosen = [...this.chosen, ...files];
+    this.renderChosen();
+  }
+
   async submit(): Promise<void> {
     const text = this.input.value.trim();
     if (!text || this.busy || this.input.disabled) return;
+    let attachments: UploadedFile[] = [];
+    if (this.chosen.length > 0) {
+      // Upload first; on failure the text and the files stay, to send again.
+      this.errorBox.hidden = true;
+      this.setBusy(new AbortController());
+      try {
+        attachments = await uploadFiles({
+          url: this.root.dataset.uploadUrl ?? "",
+          files: this.chosen,
+          csrfToken: this.root.dataset.csrfToken ?? "",
+          fetchImpl: this.fetchImpl,
+        });
+      } catch (error) {
+        this.showError(error instanceof Error ? error.message : "The upload failed.", null);
+        return;
+      } finally {
+        this.setBusy(null);
+      }
+      this.chosen = [];
+      this.renderChosen();
+    }
     this.input.value = "";
     this.root.querySelector("[data-chat-placeholder]")?.remove();
-    this.addHumanBubble(text);
-    await this.exchange({ text, id: newMessageId() });
+    this.addHumanBubble(text, attachments);
+    await this.exchange({ text, id: newMessageId(), attachmentIds: attachments.map((file) => file.id) });
   }
 
   /** Send the failed message again with the same id, so the server does not store it twice. */
@@ -238,6 +339,7 @@ export class ChatBox {
     let received = "";
     const body = new URLSearchParams({ message: message.text, message_id: message.id });
     if (message.seed) body.set("seed", "true");
+    if (message.attachmentIds?.length) body.set("attachment_ids", message.attachmentIds.join(","));
     this.setBusy(new AbortController());
     try {
       await streamReply(
@@ -283,10 +385,11 @@ export class ChatBox {
     this.controller = controller;
     this.send.disabled = controller !== null || this.input.disabled;
     this.stop.hidden = controller === null;
+    if (this.attach) this.attach.disabled = controller !== null || this.input.disabled;
     this.root.dataset.busy = String(controller !== null);
   }
 
-  private addHumanBubble(text: string): void {
+  private addHumanBubble(text: string, attachments: UploadedFile[] = []): void {
     const row = document.createElement("div");
     row.className = "chat chat-end";
     row.dataset.role = "human";
@@ -294,8 +397,37 @@ export class ChatBox {
     bubble.className = "chat-bubble chat-bubble-primary whitespace-pre-wrap";
     bubble.textContent = text;
     row.append(bubble);
+    if (attachments.length > 0) {
+      const footer = document.createElement("div");
+      footer.className = "chat-footer flex flex-wrap gap-1 mt-1";
+      footer.dataset.attachments = "";
+      attachments.forEach((file) => footer.append(attachmentChip(file.name)));
+      row.append(footer);
+    }
     this.messages.append(row);
     this.scrollDown();
+  }
+
+  private renderChosen(): void {
+    if (!this.fileList) return;
+    this.fileList.replaceChildren(
+      ...this.chosen.map((file, index) => {
+        const chip = attachmentChip(file.name);
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "btn btn-ghost btn-xs px-1";
+        remove.dataset.chatRemoveFile = String(index);
+        remove.setAttribute("aria-label", `Remove ${file.name}`);
+        remove.textContent = "×";
+        remove.addEventListener("click", () => {
+          this.chosen = this.chosen.filter((_, i) => i !== index);
+          this.renderChosen();
+        });
+        chip.append(remove);
+        return chip;
+      }),
+    );
+    this.fileList.hidden = this.chosen.length === 0;
   }
 
   private addBotBubble(): { row: HTMLElement; bubble: HTMLElement } {
@@ -330,21 +462,32 @@ export class ChatBox {
     row.append(footer);
   }
 
-  private showError(error: string, message: Outgoing): void {
+  /** Show an error; with the failed message, Retry sends it again (an upload failure has none). */
+  private showError(error: string, message: Outgoing | null): void {
     this.pending = message;
     required(this.errorBox, "[data-chat-error-text]").textContent = error;
+    required<HTMLElement>(this.errorBox, "[data-chat-retry]").hidden = message === null;
     this.errorBox.hidden = false;
   }
 
   private end(): void {
     this.input.disabled = true;
     this.send.disabled = true;
+    if (this.attach) this.attach.disabled = true;
     this.ended.hidden = false;
   }
 
   private scrollDown(): void {
     this.messages.scrollTop = this.messages.scrollHeight;
   }
+}
+
+function attachmentChip(name: string): HTMLElement {
+  const chip = document.createElement("span");
+  chip.className = "badge badge-outline badge-sm gap-1";
+  chip.dataset.attachment = "";
+  chip.textContent = `📎 ${name}`;
+  return chip;
 }
 
 export function initChat(root: HTMLElement, fetchImpl?: typeof fetch): ChatBox {

@@ -104,11 +104,11 @@ def test_a_failing_bot_is_a_clear_502(api, chatbot):
 
 
 def test_rate_limits_answer_429_with_retry_after(api, chatbot, settings):
-    rates = {"api_key": "1000/min", "api_session": "2/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
+    original = SimpleRateThrottle.THROTTLE_RATES  # read once at import; the override below does not reset it
+    rates = {"api_key": "1000/min", "api_session": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     cache.clear()
     SimpleRateThrottle.THROTTLE_RATES = rates
     try:
@@ -118,7 +118,7 @@ def test_rate_limits_answer_429_with_retry_after(api, chatbot, settings):
             api.post(url(chatbot), {"message": "3", "session": session}, format="json")
             limited = api.post(url(chatbot), {"message": "4", "session": session}, format="json")
     finally:
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = original
         cache.clear()
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0

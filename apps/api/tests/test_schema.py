@@ -23,5 +23,6 @@ def test_schema_lists_the_public_paths():
         "/channels/api/{experiment_id}/incoming_message:",
         "/api/chat/start/:",
         "/api/chat/{session_id}/{task_id}/poll/:",
+        "/api/chat/{session_id}/upload/:",
     ]:
         assert path in committed

@@ -27,6 +27,8 @@ from apps.chat.tasks import reply_to_message
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.files.exceptions import AttachmentError
+from apps.files.selectors import session_attachments
 
 POLL_LIMIT = 50
 
@@ -120,7 +122,9 @@ class ChatStart(WidgetView):
 class SendMessageSerializer(serializers.Serializer):
     message = serializers.CharField(trim_whitespace=False)
     context = serializers.DictField(required=False)  # type: ignore[assignment]  # the API's field name
-    attachment_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    attachment_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="List of file IDs from prior upload"
+    )
     version_number = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -136,15 +140,17 @@ class ChatSendMessage(WidgetView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         check_message_size(data["message"])
-        if data.get("attachment_ids"):
-            raise ValidationError({"attachment_ids": ["File uploads are not enabled for this chatbot"]})
+        try:
+            attachments = session_attachments(session, data.get("attachment_ids") or [])
+        except AttachmentError as error:
+            raise ValidationError({"attachment_ids": [error.message]}) from error
         if data.get("context"):
             ExperimentSession.objects.filter(pk=session.pk).update(
                 state={**session.state, "remote_context": data["context"]}
             )
         task_id = uuid.uuid4().hex
         try:
-            human = receive_message(session, data["message"], message_id=task_id)
+            human = receive_message(session, data["message"], message_id=task_id, attachments=attachments)
         except BotError as error:
             return Response({"task_id": "", "status": "error", "error": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         transaction.on_commit(lambda: reply_to_message.delay(human.pk))

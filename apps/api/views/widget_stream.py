@@ -21,6 +21,8 @@ from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.api.keys import find_api_key
 from apps.api.views.widget_api import _session
 from apps.experiments.streaming import reply_events
+from apps.files.exceptions import AttachmentError
+from apps.files.selectors import session_attachments
 
 ALLOWED_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
 
@@ -32,11 +34,13 @@ def _with_cors(request, response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-def _authorised_session(request, session_id: str):
+def _authorised_session(request, session_id: str, attachment_ids: list[int]):
+    """The session (or an access error) and the message's attachments (or AttachmentError)."""
     raw_key = request.headers.get("X-Api-Key") or request.headers.get("Authorization", "").removeprefix("Bearer ")
     key = find_api_key(raw_key.strip()) if raw_key else None
     caller = SimpleNamespace(user=ApiKeyUser(key) if key else None, headers=request.headers)
-    return _session(caller, session_id)
+    session = _session(caller, session_id)
+    return session, session_attachments(session, attachment_ids)
 
 
 @csrf_exempt
@@ -58,11 +62,16 @@ async def chat_message_stream(request, session_id: str):
         return _with_cors(request, JsonResponse({"message": ["This field is required."]}, status=400))
     if len(message) > MAX_MESSAGE_CHARS:
         return _with_cors(request, JsonResponse({"detail": "The message is too long"}, status=413))
+    attachment_ids = body.get("attachment_ids") or []
+    if not isinstance(attachment_ids, list) or not all(type(i) is int for i in attachment_ids):
+        return _with_cors(request, JsonResponse({"attachment_ids": ["A list of file ids is expected."]}, status=400))
     try:
-        session = await sync_to_async(_authorised_session)(request, session_id)
+        session, attachments = await sync_to_async(_authorised_session)(request, session_id, attachment_ids)
     except APIException as error:
         return _with_cors(request, JsonResponse(error.detail, status=error.status_code, safe=False))
-    events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None)
+    except AttachmentError as error:
+        return _with_cors(request, JsonResponse({"attachment_ids": [error.message]}, status=400))
+    events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None, attachments=attachments)
     stream = StreamingHttpResponse(events, content_type="text/event-stream")
     stream["Cache-Control"] = "no-cache"
     stream["X-Accel-Buffering"] = "no"

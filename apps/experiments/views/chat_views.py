@@ -13,8 +13,11 @@ from apps.experiments import selectors, sessions
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.forms import ChatMessageForm, StartChatForm
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.streaming import reply_response
+from apps.experiments.streaming import error_response, reply_response
 from apps.experiments.views.common import chatbot_or_404, version_or_404
+from apps.files.exceptions import AttachmentError
+from apps.files.views import READ_PERMISSION as FILE_READ_PERMISSION
+from apps.files.web import form_attachments, upload_response
 from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
 
@@ -67,6 +70,12 @@ def chat_page(request, team_slug: str, pk: int, session_id):
         "send_seed": bool(version.seed_message) and not history.exists(),
         "stream_url": stream_url,
         "can_read_chats": request.team_membership.has_perm("chat.view_chatmessage"),
+        "upload_url": reverse(
+            "chatbots:chat_upload", kwargs={"team_slug": team_slug, "pk": chatbot.pk, "session_id": session.public_id}
+        )
+        if chatbot.file_uploads_enabled
+        else "",
+        "file_links": request.team_membership.has_perm(FILE_READ_PERMISSION),
     }
     return render(request, "experiments/chat.html", context)
 
@@ -79,4 +88,17 @@ def _stream_target(request, pk: int, session_id) -> tuple[ExperimentSession, Exp
 @require_POST
 async def chat_stream(request, team_slug: str, pk: int, session_id):
     session, version = await sync_to_async(_stream_target)(request, pk, session_id)
-    return reply_response(session, ChatMessageForm(request.POST), version=version, seed_message=version.seed_message)
+    form = ChatMessageForm(request.POST)
+    try:
+        attachments = await sync_to_async(form_attachments)(session, form)
+    except AttachmentError as error:
+        return error_response(error.message)
+    return reply_response(session, form, version=version, seed_message=version.seed_message, attachments=attachments)
+
+
+@team_permission_required(CHAT_PERMISSION)
+@require_POST
+def chat_upload(request, team_slug: str, pk: int, session_id):
+    """Files for the member's next message (JSON, like the widget API's upload)."""
+    session, _ = _own_web_session(request, chatbot_or_404(request, pk), session_id)
+    return upload_response(request, session)

@@ -20,7 +20,9 @@ from apps.experiments.actions import serving_version
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.forms import ChatMessageForm, PublicStartForm
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.streaming import reply_response
+from apps.experiments.streaming import error_response, reply_response
+from apps.files.exceptions import AttachmentError
+from apps.files.web import form_attachments, upload_response
 
 SESSIONS_KEY = "public_chat_sessions"  # {chatbot public id: session public id}
 ANONYMOUS_KEY = "public_chat_participant"
@@ -65,6 +67,9 @@ def public_chat(request, public_id):
         "send_seed": bool(serving_version(chatbot).seed_message) and not history.exists(),
         "stream_url": reverse("public_chat:stream", kwargs={"public_id": public_id, "session_id": session.public_id}),
         "new_chat_url": reverse("public_chat:chat", kwargs={"public_id": public_id}) + "?new=1",
+        "upload_url": reverse("public_chat:upload", kwargs={"public_id": public_id, "session_id": session.public_id})
+        if chatbot.file_uploads_enabled
+        else "",
     }
     return render(request, "experiments/public/chat.html", context)
 
@@ -108,5 +113,19 @@ async def public_chat_stream(request, public_id, session_id):
     if remembered.get(str(public_id)) != str(session_id):
         raise Http404("No such conversation in this browser")
     session, seed_message = await sync_to_async(_stream_target)(public_id, session_id)
+    form = ChatMessageForm(request.POST)
+    try:
+        attachments = await sync_to_async(form_attachments)(session, form)
+    except AttachmentError as error:
+        return error_response(error.message)
     # version=None: the bot runtime answers with the published version (or the working copy).
-    return reply_response(session, ChatMessageForm(request.POST), version=None, seed_message=seed_message)
+    return reply_response(session, form, version=None, seed_message=seed_message, attachments=attachments)
+
+
+@require_POST
+def public_chat_upload(request, public_id, session_id):
+    """Files for the visitor's next message, in one of the conversations this browser started."""
+    if request.session.get(SESSIONS_KEY, {}).get(str(public_id)) != str(session_id):
+        raise Http404("No such conversation in this browser")
+    session, _ = _stream_target(public_id, session_id)
+    return upload_response(request, session)

@@ -1,0 +1,172 @@
+"""The widget's file uploads: `POST /api/chat/<session_id>/upload/`, then `attachment_ids` on a message."""
+
+from unittest import mock
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.api.tests.test_widget_api import ORIGIN, start, widget_client
+from apps.channels.models import ExperimentChannel
+from apps.chat.models import ChatMessage
+from apps.experiments.tests.sse import read_events
+from apps.files.models import File
+from apps.files.testing import PDF, upload
+from apps.service_providers.testing.fake_llm import use_fake_llm
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def widget(team, chatbot):
+    chatbot.file_uploads_enabled = True
+    chatbot.save()
+    return ExperimentChannel.objects.create(
+        team=team, experiment=chatbot, platform="embedded_widget", name="Site", allowed_origins=[ORIGIN]
+    )
+
+
+def started(widget, chatbot) -> tuple[APIClient, str]:
+    """A widget client with a started session's token, and the session id."""
+    client = widget_client(widget)
+    body = start(client, chatbot).json()
+    client.credentials(
+        HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=body["session_token"]
+    )
+    return client, body["session_id"]
+
+
+def post_files(client, session_id, *files):
+    return client.post(f"/api/chat/{session_id}/upload/", {"files": list(files)}, format="multipart")
+
+
+def test_upload_answers_like_the_reference(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    response = post_files(client, session_id, upload(), upload("scan.pdf", PDF, "application/pdf"))
+    assert response.status_code == 201
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    notes, scan = File.objects.order_by("id")
+    assert response.json() == {
+        "files": [
+            {"id": notes.pk, "name": "notes.txt", "size": 23, "content_type": "text/plain"},
+            {"id": scan.pk, "name": "scan.pdf", "size": len(PDF), "content_type": "application/pdf"},
+        ]
+    }
+    assert notes.session.public_id.hex == session_id.replace("-", "")
+    assert notes.uploaded_by == notes.session.participant
+
+
+def test_uploads_disabled(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    chatbot.file_uploads_enabled = False
+    chatbot.save()
+    response = post_files(client, session_id, upload())
+    assert response.status_code == 403
+    assert response.json() == {"detail": "File uploads are not enabled for this chatbot"}
+
+
+def test_too_large(widget, chatbot, settings):
+    client, session_id = started(widget, chatbot)
+    settings.FILE_UPLOAD_MAX_BYTES = 10
+    response = post_files(client, session_id, upload())
+    assert response.status_code == 413
+    assert "larger than 10 bytes" in response.json()["detail"]
+    settings.FILE_UPLOAD_MAX_BYTES = 1000
+    settings.FILE_UPLOAD_MAX_TOTAL_BYTES = 40
+    assert post_files(client, session_id, upload(), upload("b.txt")).status_code == 413
+    assert not File.objects.exists()
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(widget, chatbot, settings):
+    client, session_id = started(widget, chatbot)
+    settings.FILE_UPLOAD_MAX_TOTAL_BYTES = 10
+    with mock.patch("apps.files.actions.store_upload") as store:
+        response = post_files(client, session_id, upload("big.txt", b"x" * 1_100_000))
+    assert response.status_code == 413
+    store.assert_not_called()
+
+
+def test_bad_type_is_a_field_error(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    response = post_files(client, session_id, upload("tool.exe", b"MZ\x90\x00", "application/octet-stream"))
+    assert response.status_code == 400
+    assert "tool.exe" in response.json()["files"][0]
+    assert post_files(client, session_id).status_code == 400  # no files at all
+
+
+def test_access_like_the_other_widget_endpoints(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    assert post_files(client, "00000000-0000-0000-0000-000000000000", upload()).status_code == 404
+    assert post_files(client, "not-a-session", upload()).status_code == 404
+    no_token = widget_client(widget)
+    assert post_files(no_token, session_id, upload()).status_code == 403
+    bad_key = APIClient()
+    bad_key.credentials(HTTP_X_EMBED_KEY="wrong", HTTP_ORIGIN=ORIGIN)
+    assert post_files(bad_key, session_id, upload()).status_code == 403
+    bad_api_key = APIClient()
+    bad_api_key.credentials(HTTP_X_API_KEY="nope")
+    # A bad API key: refused as by the rest of the widget API (401 turned 403 by its cookie auth).
+    assert bad_api_key.get(f"/api/chat/{session_id}/poll/").status_code == 403
+    assert post_files(bad_api_key, session_id, upload()).status_code == 403
+    assert not File.objects.exists()
+
+
+def test_team_credentials_upload_without_a_token(api, widget, chatbot):
+    _, session_id = started(widget, chatbot)
+    assert post_files(api, session_id, upload()).status_code == 201
+
+
+def test_a_message_with_attachments_reaches_the_pipeline(widget, chatbot, django_capture_on_commit_callbacks):
+    client, session_id = started(widget, chatbot)
+    [file] = post_files(client, session_id, upload()).json()["files"]
+    with use_fake_llm() as model, django_capture_on_commit_callbacks(execute=True):  # the fake echoes
+        sent = client.post(
+            f"/api/chat/{session_id}/message/",
+            {"message": "What does it say?", "attachment_ids": [file["id"]]},
+            format="json",
+        )
+    assert sent.status_code == 202
+    human = ChatMessage.objects.get(external_id=sent.json()["task_id"])
+    assert human.attachments == [{"file_id": file["id"], "name": "notes.txt", "content_type": "text/plain", "size": 23}]
+    assert human.content == "What does it say?"
+    prompt = model.calls[-1][-1].text
+    assert "What does it say?" in prompt
+    assert "### Attached file: notes.txt (text/plain)\n\nTake two tablets daily." in prompt
+    polled = client.get(f"/api/chat/{session_id}/{sent.json()['task_id']}/poll/").json()
+    assert polled["status"] == "complete"
+
+
+def test_attachments_of_another_session_or_unknown_ids_are_refused(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    other, other_session_id = started(widget, chatbot)
+    [theirs] = post_files(other, other_session_id, upload()).json()["files"]
+    url = f"/api/chat/{session_id}/message/"
+    for ids in ([theirs["id"]], [999_999], ["x"]):
+        response = client.post(url, {"message": "Hi", "attachment_ids": ids}, format="json")
+        assert response.status_code == 400
+        assert "attachment_ids" in response.json()
+    assert not ChatMessage.objects.filter(chat__session__public_id=session_id).exists()
+
+
+def test_the_streaming_variant_takes_attachments(widget, chatbot):
+    client, session_id = started(widget, chatbot)
+    [file] = post_files(client, session_id, upload()).json()["files"]
+    url = f"/api/chat/{session_id}/message/stream/"
+    headers = {"HTTP_X_EMBED_KEY": widget.embed_key, "HTTP_ORIGIN": ORIGIN}
+    headers["HTTP_X_SESSION_TOKEN"] = client._credentials["HTTP_X_SESSION_TOKEN"]
+    anonymous = APIClient()
+    refused = anonymous.post(url, {"message": "Hi", "attachment_ids": [file["id"] + 1000]}, format="json", **headers)
+    assert refused.status_code == 400
+    assert "attachment_ids" in refused.json()
+    assert anonymous.post(url, {"message": "Hi", "attachment_ids": "1"}, format="json", **headers).status_code == 400
+    with use_fake_llm():
+        response = anonymous.post(url, {"message": "Read it", "attachment_ids": [file["id"]]}, format="json", **headers)
+        events = read_events(response)
+    assert events[-1][0] == "done"
+    assert "Take two tablets daily." in events[-1][1]["content"]
+    human = ChatMessage.objects.get(chat__session__public_id=session_id, message_type="human")
+    assert [a["file_id"] for a in human.attachments] == [file["id"]]

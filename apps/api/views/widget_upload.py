@@ -1,0 +1,50 @@
+"""`POST /api/chat/<session_id>/upload/`: the widget uploads files before sending the message that
+refers to them by id (`attachment_ids`). Same access rules as the rest of the widget API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from apps.api.throttles import SessionRateThrottle
+from apps.api.views.widget_api import WidgetView, _session
+from apps.files import actions
+from apps.files.exceptions import FileUploadError
+from apps.files.serializers import UploadedFileSerializer, uploaded_files_body
+from apps.files.web import error_body, too_large_for_limits
+
+
+class ChatUploadFileRequestSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), help_text="Files to upload (max 50MB each, 50MB total)"
+    )
+
+
+class ChatUploadFileResponseSerializer(serializers.Serializer):
+    files = UploadedFileSerializer(many=True)
+
+
+class ChatUploadFile(WidgetView):
+    parser_classes = [MultiPartParser]
+    throttle_classes = [SessionRateThrottle]
+
+    @extend_schema(
+        operation_id="chat_upload_file",
+        tags=["Chat"],
+        summary="Upload files for a chat message",
+        request=ChatUploadFileRequestSerializer,
+        responses={201: ChatUploadFileResponseSerializer},
+    )
+    def post(self, request, session_id):
+        session = _session(request, session_id)
+        try:
+            if (too_large := too_large_for_limits(request)) is not None:
+                raise too_large
+            files = actions.store_upload(
+                session=session, files=request.FILES.getlist("files"), uploaded_by=session.participant
+            )
+        except FileUploadError as error:
+            return Response(error_body(error), status=error.status_code)
+        return Response(uploaded_files_body(files), status=status.HTTP_201_CREATED)

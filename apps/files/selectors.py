@@ -1,0 +1,37 @@
+"""Reads of uploaded files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from apps.experiments.models import ExperimentSession
+from apps.files import limits
+from apps.files.actions import check_uploads_enabled
+from apps.files.exceptions import AttachmentError, UploadsDisabled
+from apps.files.models import File
+
+
+def files_of_session(session: ExperimentSession) -> QuerySet[File]:
+    return File.objects.filter(team_id=session.team_id, session=session)
+
+
+def session_attachments(session: ExperimentSession, file_ids: Iterable[int]) -> list[dict]:
+    """The attachment records (ChatMessage.attachments) for files uploaded to this session, in the
+    order given. Raises AttachmentError if uploads are off or any id is not a file of the session."""
+    ids = list(dict.fromkeys(int(file_id) for file_id in file_ids))
+    if not ids:
+        return []
+    try:
+        check_uploads_enabled(session)
+    except UploadsDisabled as error:
+        raise AttachmentError(error.message) from None
+    if len(ids) > limits.MAX_ATTACHMENTS_PER_MESSAGE:
+        raise AttachmentError(f"Attach at most {limits.MAX_ATTACHMENTS_PER_MESSAGE} files to a message")
+    in_range = [file_id for file_id in ids if 0 < file_id < 2**63]
+    found = {file.pk: file for file in files_of_session(session).filter(pk__in=in_range)}
+    unknown = [file_id for file_id in ids if file_id not in found]
+    if unknown:
+        raise AttachmentError(f"Unknown file ids for this session: {', '.join(map(str, unknown))}")
+    return [found[file_id].as_attachment() for file_id in ids]
