@@ -5,6 +5,8 @@ from django.urls import NoReverseMatch, reverse
 # so new apps appear here by adding their URL, never a dead link.
 TEAM_NAVIGATION = [
     ("Chatbots", "chatbots:list", "experiments.view_experiment"),
+    ("Consent forms", "chatbots:consent_forms", "experiments.view_consentform"),
+    ("Source material", "chatbots:source_materials", "experiments.view_sourcematerial"),
     ("Pipelines", "pipelines:list", "pipelines.view_pipeline"),
     ("Collections", "documents:collections", "documents.view_collection"),
     ("Evaluations", "evaluations:list", "evaluations.view_evaluationrun"),
@@ -27,7 +29,11 @@ def _team_navigation(request) -> list[dict]:
             url = reverse(url_name, kwargs={"team_slug": membership.team.slug})
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "active": False})
+    # The entry with the longest URL the page is under is the active one (Consent forms, not Chatbots).
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 

@@ -3,6 +3,7 @@
 import Alpine from "alpinejs";
 import htmx from "htmx.org";
 
+import { bindMarkdownPreviews, renderMarkdownIn } from "./markdown_dom";
 import { applyTheme, initTheme, isTheme, storedTheme, type Theme } from "./theme";
 
 window.htmx = htmx;
@@ -68,4 +69,11 @@ htmx.onLoad(() => {
   document
     .querySelectorAll<HTMLElement>("#toasts .alert[data-autodismiss]")
     .forEach(scheduleDismiss);
+});
+
+// ---------------------------------------------------------------- markdown (transcripts, previews)
+htmx.onLoad((element) => {
+  const root = element instanceof HTMLElement ? element : document;
+  renderMarkdownIn(root);
+  bindMarkdownPreviews(root);
 });

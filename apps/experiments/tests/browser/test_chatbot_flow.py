@@ -67,5 +67,6 @@ def test_create_chat_publish_and_read_the_transcript(page, live_server, admin_us
     page.get_by_test_id("sessions").get_by_role("link", name=admin_user.email).click()
     transcript = page.get_by_test_id("transcript")
     expect(transcript).to_contain_text("Hi there")
-    expect(transcript).to_contain_text("Hello! I can **help** you today.")
+    expect(transcript).to_contain_text("Hello! I can help you today.")
+    expect(transcript.locator("strong")).to_have_text("help")  # replies are rendered as markdown
     expect(transcript.get_by_role("link", name="trace")).to_be_visible()
