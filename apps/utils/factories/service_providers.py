@@ -1,6 +1,6 @@
 import factory
 
-from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.utils.factories.team import TeamFactory
 
 
@@ -28,3 +28,27 @@ class LlmProviderModelFactory(factory.django.DjangoModelFactory):
 
     class Params:
         provider_team = factory.SubFactory(TeamFactory)
+
+
+class VoiceProviderFactory(factory.django.DjangoModelFactory):
+    team = factory.SubFactory(TeamFactory)
+    type = "openai"
+    name = factory.Sequence(lambda n: f"Voice {n}")
+    config = factory.LazyFunction(lambda: {"api_key": "sk-test-key"})
+
+    class Meta:
+        model = VoiceProvider
+
+
+class TraceProviderFactory(factory.django.DjangoModelFactory):
+    """A Langfuse project; point `config["host"]` at a fake server in tests."""
+
+    team = factory.SubFactory(TeamFactory)
+    type = "langfuse"
+    name = factory.Sequence(lambda n: f"Langfuse {n}")
+    config = factory.LazyFunction(
+        lambda: {"public_key": "pk-lf-test", "secret_key": "sk-lf-test", "host": "https://cloud.langfuse.com"}
+    )
+
+    class Meta:
+        model = TraceProvider

@@ -1,0 +1,29 @@
+import logging
+
+from celery import shared_task
+
+from apps.service_providers.errors import ProviderError
+from apps.trace import export
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True)
+def export_trace_to_provider(self, *, trace_id: int, provider_id: int) -> None:
+    """Send a stored trace to a chatbot's trace provider (queued by the bot runtime). Safe to retry:
+    the provider receives the same ids again. Transient failures (rate limit, 5xx, timeout) retry
+    with backoff; anything else, or the last retry, is logged and dropped."""
+    try:
+        export.export_trace(trace_id=trace_id, provider_id=provider_id)
+    except ProviderError as error:
+        if error.retryable and self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=export.retry_delay(self.request.retries)) from error
+        logger.warning(
+            "Trace %s was not exported to trace provider %s after %d attempts: %s",
+            trace_id,
+            provider_id,
+            self.request.retries + 1,
+            error,
+        )
+    except Exception:  # noqa: BLE001 - a bug here must not loop or reach the caller
+        logger.exception("Trace %s: export to trace provider %s failed unexpectedly", trace_id, provider_id)
