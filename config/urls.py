@@ -6,6 +6,8 @@ from apps.api.urls import api_key_urlpatterns, api_urlpatterns, channel_urlpatte
 from apps.channels.urls import urlpatterns as channel_ui_urlpatterns
 from apps.experiments.urls import public_urlpatterns as public_chat_urlpatterns
 from apps.experiments.urls import urlpatterns as chatbot_urlpatterns
+from apps.files.urls import urlpatterns as file_urlpatterns
+from apps.participants.urls import urlpatterns as participant_urlpatterns
 from apps.pipelines.urls import urlpatterns as pipeline_urlpatterns
 from apps.service_providers.urls import urlpatterns as service_provider_urlpatterns
 from apps.teams.urls import account_urlpatterns, team_urlpatterns
@@ -21,6 +23,8 @@ team_urls = [
     path("traces/", include(trace_urlpatterns)),
     path("chatbots/", include(chatbot_urlpatterns)),
     path("chatbots/<int:pk>/channels/", include(channel_ui_urlpatterns)),
+    path("participants/", include(participant_urlpatterns)),
+    path("files/", include(file_urlpatterns)),
 ]
 
 urlpatterns = [

@@ -1,15 +1,17 @@
-"""Writes for chatbots: create (simple or from a pipeline), version, publish, revert, archive."""
+"""Writes for chatbots: create (simple or from a pipeline), version, publish, revert, archive; and for
+the consent forms and source material they link to."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from apps.experiments import selectors
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.exceptions import PipelineActionError
 from apps.pipelines.models import Pipeline
-from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.teams.models import Team
 
 
@@ -112,6 +114,9 @@ def update_chatbot(
     source_material: SourceMaterial | None,
     participant_allowlist: list[str],
     file_uploads_enabled: bool,
+    voice_provider: VoiceProvider | None,
+    synthetic_voice: str,
+    trace_provider: TraceProvider | None,
 ) -> Experiment:
     """Change the working copy's settings; versions are immutable."""
     if not experiment.is_working_version:
@@ -119,6 +124,9 @@ def update_chatbot(
     for linked in (consent_form, source_material):
         if linked is not None and (linked.team_id != experiment.team_id or not linked.is_working_version):
             raise ChatbotActionError("Choose a consent form and source material of this team.")
+    for provider in (voice_provider, trace_provider):
+        if provider is not None and provider.team_id != experiment.team_id:
+            raise ChatbotActionError("Choose a voice provider and trace provider of this team.")
     experiment.name = name.strip()
     experiment.description = description
     experiment.seed_message = seed_message
@@ -127,6 +135,9 @@ def update_chatbot(
     # Identifiers are compared case-insensitively (sessions.is_allowed); keep the list tidy and unique.
     experiment.participant_allowlist = list(dict.fromkeys(e.strip() for e in participant_allowlist if e.strip()))
     experiment.file_uploads_enabled = file_uploads_enabled
+    experiment.voice_provider = voice_provider
+    experiment.synthetic_voice = synthetic_voice.strip()
+    experiment.trace_provider = trace_provider
     experiment.save()
     return experiment
 
@@ -141,3 +152,30 @@ def serving_version(experiment: Experiment) -> Experiment:
     working = experiment.working
     published = working.versions.filter(is_published=True).first()
     return published or working
+
+
+def save_linked_resource(*, team: Team, resource: ConsentForm | SourceMaterial) -> ConsentForm | SourceMaterial:
+    """Create or change a consent form or source material. Only the working copy changes; the
+    chatbot versions that use it keep their own frozen copies."""
+    if resource.pk is not None:
+        stored = type(resource).objects.filter(pk=resource.pk).values("team_id", "working_version_id", "is_archived")
+        row = stored.first()
+        if row is None or row["team_id"] != team.pk or row["working_version_id"] is not None or row["is_archived"]:
+            raise ChatbotActionError("Only this team's current working copy can be changed.")
+    resource.team = team
+    resource.save()
+    return resource
+
+
+def archive_linked_resource(*, resource: ConsentForm | SourceMaterial) -> None:
+    """Archive (never delete) a consent form or source material that no chatbot uses any more."""
+    users = list(selectors.chatbots_using(resource).values_list("name", flat=True))
+    if users:
+        kind = "consent form" if isinstance(resource, ConsentForm) else "source material"
+        names = ", ".join(f"“{name}”" for name in users)
+        raise ChatbotActionError(
+            f"“{resource}” is used by {names}. Choose another {kind} in "
+            f"{'their' if len(users) > 1 else 'its'} settings first, then archive it."
+        )
+    type(resource).objects.filter(pk=resource.pk).update(is_archived=True)
+    resource.is_archived = True

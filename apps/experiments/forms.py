@@ -1,4 +1,5 @@
-"""Forms for chatbot pages: create, settings, versions, session filters, chat messages, consent."""
+"""Forms for chatbot pages: create, settings, versions, session filters, chat messages, consent; and
+the consent form and source material editors."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from apps.experiments import selectors
 from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, SourceMaterial
 from apps.pipelines.models import Pipeline
 from apps.pipelines.selectors import working_pipelines
-from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.teams.models import Team
 
 MAX_MESSAGE_LENGTH = 10_000
@@ -87,11 +88,32 @@ class ChatbotSettingsForm(forms.Form):
         help_text="One identifier (email, phone number, …) per line. Leave empty to let anyone chat.",
     )
     file_uploads_enabled = forms.BooleanField(required=False, label="Participants may upload files")
+    voice_provider = forms.ModelChoiceField(
+        queryset=VoiceProvider.objects.none(),
+        required=False,
+        empty_label="No voice",
+        help_text="Speaks the bot's replies on channels that support voice.",
+    )
+    synthetic_voice = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Voice",
+        help_text="The voice name or id at the voice provider, e.g. “alloy” for OpenAI or an ElevenLabs voice id. "
+        "Leave empty for the provider's default.",
+    )
+    trace_provider = forms.ModelChoiceField(
+        queryset=TraceProvider.objects.none(),
+        required=False,
+        empty_label="No external tracing",
+        help_text="Every reply's trace is also sent here (e.g. Langfuse). Built-in traces are always kept.",
+    )
 
     def __init__(self, *args, team: Team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["consent_form"].queryset = selectors.consent_forms_for(team)  # type: ignore[attr-defined]
         self.fields["source_material"].queryset = selectors.source_materials_for(team)  # type: ignore[attr-defined]
+        self.fields["voice_provider"].queryset = selectors.voice_providers_for(team)  # type: ignore[attr-defined]
+        self.fields["trace_provider"].queryset = selectors.trace_providers_for(team)  # type: ignore[attr-defined]
 
     @classmethod
     def initial_for(cls, chatbot: Experiment) -> dict:
@@ -120,6 +142,15 @@ class ChatMessageForm(forms.Form):
     message = forms.CharField(max_length=MAX_MESSAGE_LENGTH, strip=True, required=False)
     message_id = forms.CharField(max_length=100)
     seed = forms.BooleanField(required=False)
+    # Comma-separated ids of files uploaded to the session first (apps.files), when uploads are on.
+    attachment_ids = forms.CharField(max_length=1000, required=False)
+
+    def clean_attachment_ids(self) -> list[int]:
+        raw = self.cleaned_data.get("attachment_ids") or ""
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError("Not a list of file ids.") from None
 
     def clean(self):
         data = super().clean() or {}
@@ -152,3 +183,41 @@ class PublicStartForm(forms.Form):
             self.fields["identifier"] = forms.EmailField(max_length=320, label=consent.identifier_label)
         else:
             self.fields["identifier"].label = consent.identifier_label
+
+
+class ConsentFormForm(forms.ModelForm):
+    class Meta:
+        model = ConsentForm
+        fields = [
+            "name",
+            "consent_text",
+            "confirmation_text",
+            "capture_identifier",
+            "identifier_label",
+            "identifier_type",
+        ]
+        widgets = {"consent_text": forms.Textarea(attrs={"rows": 8})}
+        labels = {"confirmation_text": "Agreement checkbox label", "identifier_type": "Identifier kind"}
+        help_texts = {
+            "consent_text": "Shown before a web chat starts. Markdown: **bold**, lists, [links](https://…).",
+            "identifier_label": "The label of the identifier field, e.g. “Email address” or “Your name”.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["identifier_label"].required = False
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("capture_identifier") and not (data.get("identifier_label") or "").strip():
+            self.add_error("identifier_label", "Give the identifier field a label, or stop asking for one.")
+        elif not (data.get("identifier_label") or "").strip():
+            data["identifier_label"] = ConsentForm._meta.get_field("identifier_label").get_default()
+        return data
+
+
+class SourceMaterialForm(forms.ModelForm):
+    class Meta:
+        model = SourceMaterial
+        fields = ["topic", "description", "material"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "material": forms.Textarea(attrs={"rows": 12})}

@@ -11,7 +11,7 @@ from apps.channels.models import ExperimentChannel
 from apps.chat.models import ChatMessage
 from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, SourceMaterial
 from apps.pipelines.models import Pipeline
-from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.service_providers.selectors import llm_models_for
 from apps.teams.models import Team
 
@@ -102,6 +102,14 @@ def default_llm_choice(team: Team) -> tuple[LlmProvider | None, LlmProviderModel
     return provider, models_for_provider(team, provider).first()
 
 
+def voice_providers_for(team: Team) -> QuerySet[VoiceProvider]:
+    return VoiceProvider.objects.filter(team=team).order_by("name")
+
+
+def trace_providers_for(team: Team) -> QuerySet[TraceProvider]:
+    return TraceProvider.objects.filter(team=team).order_by("name")
+
+
 def models_for_provider(team: Team, provider: LlmProvider | None) -> QuerySet[LlmProviderModel]:
     if provider is None:
         return LlmProviderModel.objects.none()
@@ -114,6 +122,26 @@ def consent_forms_for(team: Team) -> QuerySet[ConsentForm]:
 
 def source_materials_for(team: Team) -> QuerySet[SourceMaterial]:
     return SourceMaterial.objects.filter(team=team, working_version__isnull=True, is_archived=False)
+
+
+def chatbots_using(resource: ConsentForm | SourceMaterial) -> QuerySet[Experiment]:
+    """The team's chatbots (working copies, not archived) whose settings name this consent form or
+    source material (its working copy; versions hold their own frozen copies)."""
+    field = "consent_form" if isinstance(resource, ConsentForm) else "source_material"
+    return Experiment.objects.filter(
+        team_id=resource.team_id, working_version__isnull=True, is_archived=False, **{field: resource}
+    ).order_by("name")
+
+
+def chatbot_names_by_resource(field: str, team: Team) -> dict[int, list[str]]:
+    """For the list pages: consent form (or source material) id → names of the chatbots using it."""
+    names: dict[int, list[str]] = {}
+    rows = Experiment.objects.filter(
+        team=team, working_version__isnull=True, is_archived=False, **{f"{field}__isnull": False}
+    ).values_list(f"{field}_id", "name")
+    for resource_id, name in rows.order_by("name"):
+        names.setdefault(resource_id, []).append(name)
+    return names
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.utils.factories.service_providers import TraceProviderFactory, VoiceProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,21 @@ def test_allow_list(chatbot):
     session_for(chatbot, identifier="OK@example.org")
     with pytest.raises(ChatbotActionError, match="allow-list"):
         session_for(chatbot, identifier="other@example.org")
+
+
+def test_a_version_keeps_the_voice_and_trace_provider(team, chatbot):
+    chatbot.voice_provider = VoiceProviderFactory(team=team)
+    chatbot.synthetic_voice = "nova"
+    chatbot.trace_provider = TraceProviderFactory(team=team)
+    chatbot.save()
+    version = actions.create_chatbot_version(experiment=chatbot)
+    version.refresh_from_db()
+    assert (version.voice_provider, version.synthetic_voice, version.trace_provider) == (
+        chatbot.voice_provider,
+        "nova",
+        chatbot.trace_provider,
+    )
+    chatbot.trace_provider = None
+    chatbot.save()
+    version.refresh_from_db()
+    assert version.trace_provider is not None  # changing the working copy leaves the version alone

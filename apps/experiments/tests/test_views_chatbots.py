@@ -9,7 +9,7 @@ from apps.service_providers.actions import ensure_local_provider
 from apps.service_providers.models import LlmProviderModel
 from apps.teams import roles
 from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.service_providers import LlmProviderFactory
+from apps.utils.factories.service_providers import LlmProviderFactory, TraceProviderFactory, VoiceProviderFactory
 from apps.utils.factories.team import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,47 @@ def test_settings(admin_client, team, chatbot, other_team):
     assert response.status_code == 400
     assert 'data-field-error="name"' in response.content.decode()
     assert 'data-field-error="consent_form"' in response.content.decode()
+
+
+def test_settings_choose_voice_and_trace_providers_of_this_team(admin_client, team, chatbot, other_team):
+    voice = VoiceProviderFactory(team=team, name="Our voice")
+    tracing = TraceProviderFactory(team=team, name="Our Langfuse")
+    VoiceProviderFactory(team=other_team, name="Their voice")
+    html = admin_client.get(url(team, chatbot.pk, "settings")).content.decode()
+    assert "Our voice" in html
+    assert "Our Langfuse" in html
+    assert "Their voice" not in html
+    data = {
+        "name": chatbot.name,
+        "voice_provider": voice.pk,
+        "synthetic_voice": " alloy ",
+        "trace_provider": tracing.pk,
+    }
+    response = admin_client.post(url(team, chatbot.pk, "settings"), data)
+    assert response.status_code == 302
+    chatbot.refresh_from_db()
+    assert (chatbot.voice_provider, chatbot.synthetic_voice, chatbot.trace_provider) == (voice, "alloy", tracing)
+    html = admin_client.get(url(team, chatbot.pk, "settings")).content.decode()
+    assert f'<option value="{tracing.pk}" selected>' in html
+    assert 'value="alloy"' in html
+
+    their_voice = VoiceProviderFactory(team=other_team)
+    their_tracing = TraceProviderFactory(team=other_team)
+    response = admin_client.post(
+        url(team, chatbot.pk, "settings"),
+        {**data, "voice_provider": their_voice.pk, "trace_provider": their_tracing.pk},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'data-field-error="voice_provider"' in body
+    assert 'data-field-error="trace_provider"' in body
+    chatbot.refresh_from_db()
+    assert (chatbot.voice_provider, chatbot.trace_provider) == (voice, tracing)
+
+    response = admin_client.post(url(team, chatbot.pk, "settings"), {"name": chatbot.name})
+    assert response.status_code == 302
+    chatbot.refresh_from_db()
+    assert (chatbot.voice_provider, chatbot.synthetic_voice, chatbot.trace_provider) == (None, "", None)
 
 
 def test_share_page_shows_the_public_link_and_widget_code(admin_client, team, chatbot, settings):

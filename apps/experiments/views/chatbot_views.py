@@ -1,16 +1,17 @@
-"""Chatbot pages: list, create (simple or from a pipeline), sessions and transcripts, settings,
-sharing, archive."""
+"""Chatbot pages: list, create (simple or from a pipeline), sessions and transcripts (and their
+download), settings, sharing, archive."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.experiments import actions, selectors
+from apps.experiments import actions, selectors, transcripts
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.forms import ChatbotFromPipelineForm, ChatbotSettingsForm, SessionFilterForm, SimpleChatbotForm
 from apps.experiments.models import ExperimentSession
@@ -111,6 +112,26 @@ def session_transcript(request, team_slug: str, pk: int, session_id):
         "messages_": selectors.transcript(session),
     }
     return render(request, "experiments/transcript.html", context)
+
+
+@team_permission_required("experiments.view_experiment", "chat.view_chatmessage")
+def session_transcript_download(request, team_slug: str, pk: int, session_id):
+    """The transcript as a file: markdown (default) or CSV (`?format=csv`)."""
+    chatbot = chatbot_or_404(request, pk)
+    session = get_team_object_or_404(
+        ExperimentSession.objects.select_related("participant", "experiment"),
+        request.team,
+        experiment=chatbot,
+        public_id=session_id,
+    )
+    fmt = request.GET.get("format", "md")
+    if fmt not in transcripts.FORMATS:
+        raise Http404("Unknown transcript format")
+    messages_ = selectors.transcript(session)
+    body = transcripts.as_csv(session, messages_) if fmt == "csv" else transcripts.as_markdown(session, messages_)
+    response = HttpResponse(body, content_type=transcripts.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{transcripts.filename(session, fmt)}"'
+    return response
 
 
 @team_permission_required("experiments.change_experiment")
