@@ -1,4 +1,7 @@
 import os
+import socket
+import threading
+import time
 
 import pytest
 
@@ -83,3 +86,43 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+# --- A real ASGI server (uvicorn, as in production) in a thread, for streaming tests. Tests using it
+# need `django_db(transaction=True)`: the server's threads have their own database connections.
+@pytest.fixture
+def asgi_server():
+    import uvicorn
+
+    from config.asgi import application
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(application, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """The fake model stops after its first token until the test opens the gate."""
+    from apps.service_providers.testing.fake_llm import FakeChatModel
+
+    opened = threading.Event()
+    stream = FakeChatModel._stream
+
+    def gated(self, *args, **kwargs):
+        for index, chunk in enumerate(stream(self, *args, **kwargs)):
+            yield chunk
+            if index == 0:
+                opened.wait(10)
+
+    monkeypatch.setattr(FakeChatModel, "_stream", gated)
+    return opened

@@ -1,14 +1,22 @@
 """The message path under load: the API channel and the OpenAI-compatible endpoint against a baseline
-view doing the same fake-model call and the same two inserts, on one uvicorn server in one run.
+view doing the same fake-model call and the same two inserts, on the same uvicorn server in one run.
 
 Run from the repository root: ``.venv/bin/python bench/message_path.py [--requests 200] [--duration 30]``.
-Reports p50/p95 latency of sequential requests per path and the ratio to the baseline, then sustained
-messages/s with 20 concurrent clients on the API channel. Uses the embedded database of `make run`.
+Reports, on a server with an instant fake model: p50/p95 latency of sequential requests per path and
+the ratio to the baseline (API-channel messages go in conversations of 20 messages, a session each,
+as a channel's do; the first message of a conversation, which also creates the participant's
+session, is reported on its own line); sustained messages/s with 20 concurrent clients (API channel and
+baseline). Then, on a server whose fake model takes 1 s per reply: 200 concurrent conversations of
+three messages each (errors, latency, wall time), and the delay from each streamed token's send time
+in the model to its arrival at an OpenAI-SDK-style streaming client. Uses the embedded database of
+`make run`; client and server share this machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import socket
 import statistics
@@ -68,6 +76,26 @@ def _remove(team) -> None:
     team.delete()
 
 
+class ApiConversation:
+    """Sends API-channel messages as conversations of `length` messages (a session each), one
+    conversation per client thread, as channels do; the first message of each starts the session."""
+
+    def __init__(self, url: str, headers: dict[str, str], length: int = 20):
+        self.url, self.headers, self.length = url, headers, length
+        self.local = threading.local()
+
+    def __call__(self, client: httpx.Client) -> httpx.Response:
+        state = self.local.__dict__
+        if state.get("sent", 0) % self.length == 0:
+            state["session"] = None
+        body = {"message": "Hi"} | ({"session": state["session"]} if state.get("session") else {})
+        response = client.post(self.url, json=body, headers=self.headers)
+        if response.status_code == 200:
+            state["session"] = response.json()["session"]
+        state["sent"] = state.get("sent", 0) + 1
+        return response
+
+
 def _latencies(client: httpx.Client, send, count: int) -> list[float]:
     for _ in range(10):
         send(client)
@@ -102,57 +130,168 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
     return done / duration, errors
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--clients", type=int, default=20)
-    args = parser.parse_args()
-    _setup_django()
-    team, chatbot, key, chat = _fixture()
+def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "FAKE_LLM": "1", "LLM_USAGE_WRITE_SYNC": "0", "ASGI_THREADS": str(args.clients + 8)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO_ROOT,
-        env=env,
-    )
+    env = {
+        **os.environ,
+        "FAKE_LLM": "1",
+        "LLM_USAGE_WRITE_SYNC": "0",
+        # The benchmark measures the path, not the rate limits.
+        "API_RATE_PER_KEY": "1000000/min",
+        "API_RATE_PER_SESSION": "100000/min",
+        **extra_env,
+    }
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
+    server = subprocess.Popen([*command, "--log-level", "warning", "--workers", str(workers)], cwd=REPO_ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/health/").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, base
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), statistics.quantiles(samples, n=20)[-1]
+
+
+def _fast_paths(args, chatbot, key, chat) -> None:
+    server, base = _start_server({}, args.workers)
     headers = {"X-api-key": key}
+    paths = {
+        "baseline view": lambda c: c.post(f"/bench/baseline/{chat.pk}/", json={"message": "Hi"}),
+        "API channel, new session": lambda c: c.post(
+            f"/channels/api/{chatbot.public_id}/incoming_message", json={"message": "Hi"}, headers=headers
+        ),
+        "API channel": ApiConversation(f"/channels/api/{chatbot.public_id}/incoming_message", headers),
+        "OpenAI-compatible": lambda c: c.post(
+            f"/api/openai/{chatbot.public_id}/chat/completions",
+            json={"messages": [{"role": "user", "content": "Hi"}]},
+            headers=headers,
+        ),
+    }
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/health/").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        paths = {
-            "baseline view": lambda c: c.post(f"/bench/baseline/{chat.pk}/", json={"message": "Hi"}),
-            "API channel": lambda c: c.post(
-                f"/channels/api/{chatbot.public_id}/incoming_message", json={"message": "Hi"}, headers=headers
-            ),
-            "OpenAI-compatible": lambda c: c.post(
-                f"/api/openai/{chatbot.public_id}/chat/completions",
-                json={"messages": [{"role": "user", "content": "Hi"}]},
-                headers=headers,
-            ),
-        }
         results = {}
         with httpx.Client(base_url=base, timeout=60) as client:
             for label, send in paths.items():
                 results[label] = _latencies(client, send, args.requests)
         baseline_p50 = statistics.median(results["baseline view"])
+        print(f"instant fake model, {args.workers} server worker(s), {args.requests} sequential requests per path")
         print(f"{'path':<22}{'p50 ms':>9}{'p95 ms':>9}{'p50 / baseline':>16}")
         for label, samples in results.items():
-            p50, p95 = statistics.median(samples), statistics.quantiles(samples, n=20)[-1]
+            p50, p95 = _percentiles(samples)
             print(f"{label:<22}{p50:>9.1f}{p95:>9.1f}{p50 / baseline_p50:>15.2f}x")
         rate, errors = _throughput(base, paths["API channel"], args.clients, args.duration)
-        baseline_rate, _ = _throughput(base, paths["baseline view"], args.clients, min(args.duration, 10))
-        print(f"sustained, {args.clients} clients: API channel {rate:.0f} msg/s ({errors} errors)")
-        print(f"sustained, {args.clients} clients: baseline view {baseline_rate:.0f} msg/s")
+        baseline_rate, baseline_errors = _throughput(base, paths["baseline view"], args.clients, args.duration)
+        print(
+            f"sustained {args.duration:.0f} s, {args.clients} clients: API channel {rate:.0f} msg/s ({errors} errors)"
+        )
+        print(
+            f"sustained {args.duration:.0f} s, {args.clients} clients: baseline view {baseline_rate:.0f} msg/s "
+            f"({baseline_errors} errors); ratio {rate / baseline_rate:.2f}"
+        )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(server)
+
+
+async def _conversation(client: httpx.AsyncClient, url: str, headers: dict, turns: int) -> tuple[list[float], int]:
+    latencies, errors, session = [], 0, None
+    for turn in range(turns):
+        body = {"message": f"turn {turn}"} | ({"session": session} if session else {})
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json=body, headers=headers)
+        except httpx.HTTPError:
+            errors += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            errors += 1
+            continue
+        session = response.json()["session"]
+    return latencies, errors
+
+
+async def _concurrent_conversations(base: str, chatbot, key: str, count: int, turns: int):
+    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
+    url = f"{base}/channels/api/{chatbot.public_id}/incoming_message"
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(_conversation(client, url, {"X-api-key": key}, turns) for _ in range(count)))
+        wall = time.perf_counter() - started
+    latencies = [latency for outcome in outcomes for latency in outcome[0]]
+    return latencies, sum(outcome[1] for outcome in outcomes), wall
+
+
+def _stream_delays(base: str, chatbot, key: str, streams: int) -> list[float]:
+    """Per token: arrival time at the client minus the time the fake model sent it, in ms."""
+    delays: list[float] = []
+    url = f"{base}/api/openai/{chatbot.public_id}/chat/completions"
+    body = {"messages": [{"role": "user", "content": "Hi"}], "stream": True}
+    with httpx.Client(timeout=60) as client:
+        for _ in range(streams):
+            with client.stream("POST", url, json=body, headers={"X-api-key": key}) as response:
+                assert response.status_code == 200, response.read()
+                for line in response.iter_lines():
+                    arrived = time.time()
+                    if not line.startswith("data: ") or line == "data: [DONE]":
+                        continue
+                    for choice in json.loads(line[6:]).get("choices", []):
+                        content = (choice.get("delta") or {}).get("content") or ""
+                        if content.strip():
+                            delays.append((arrived - float(content)) * 1000)
+    return delays
+
+
+def _slow_model(args, chatbot, key) -> None:
+    extra = {"FAKE_LLM_DELAY": "1", "FAKE_LLM_STAMPED_TOKENS": "20"}
+    server, base = _start_server(extra, args.workers)
+    try:
+        latencies, errors, wall = asyncio.run(
+            _concurrent_conversations(base, chatbot, key, args.conversations, args.turns)
+        )
+        total = args.conversations * args.turns
+        p50, p95 = _percentiles(latencies)
+        print(
+            f"fake model taking 1 s: {args.conversations} concurrent conversations x {args.turns} messages: "
+            f"{total - errors}/{total} replies, {errors} errors, wall {wall:.1f} s, "
+            f"reply latency p50 {p50:.2f} s / p95 {p95:.2f} s / max {max(latencies):.2f} s"
+        )
+        delays = _stream_delays(base, chatbot, key, args.streams)
+        p50, p95 = _percentiles(delays)
+        print(
+            f"streaming, {len(delays)} tokens over {args.streams} streams: token -> client delay "
+            f"p50 {p50:.1f} ms / p95 {p95:.1f} ms / max {max(delays):.1f} ms"
+        )
+    finally:
+        _stop(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--streams", type=int, default=10)
+    parser.add_argument("--skip-slow", action="store_true", help="only the instant-model measurements")
+    args = parser.parse_args()
+    _setup_django()
+    team, chatbot, key, chat = _fixture()
+    try:
+        _fast_paths(args, chatbot, key, chat)
+        if not args.skip_slow:
+            _slow_model(args, chatbot, key)
+    finally:
         _remove(team)
 
 

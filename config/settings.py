@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.experiments",
     "apps.channels",
     "apps.api",
+    "apps.files",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,17 @@ else:
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection pool per process (psycopg_pool): a request or a reply borrows a connection for its
+# database work and gives it back, even between its queries while a slow model call runs, so many
+# concurrent conversations share a few connections (ADR 0011). Persistent connections
+# (DB_CONN_MAX_AGE) are the alternative for a server without pooling.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
+if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"]:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=60.0),
+    }
 if env("TEST_DATABASE_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
@@ -246,6 +258,7 @@ LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
 # /bench/baseline/ is served. Never in production.
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
 FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
+FAKE_LLM_STAMPED_TOKENS = env.int("FAKE_LLM_STAMPED_TOKENS", default=0)  # streamed replies carry send times
 # tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
 # never downloaded; a project folder rather than the shared temp directory.
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))

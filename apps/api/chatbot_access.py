@@ -48,6 +48,7 @@ def chatbot_for(team, public_id) -> Experiment:
     ).first()
     if experiment is None:
         raise NotFound("No such chatbot")
+    experiment.team = team  # the caller's, already loaded
     return experiment
 
 
@@ -71,6 +72,7 @@ def session_for(team, public_id, experiment: Experiment | None = None) -> Experi
     session = sessions.first()
     if session is None:
         raise NotFound("No such session")
+    session.team = team  # the caller's, already loaded
     return session
 
 

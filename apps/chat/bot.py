@@ -20,9 +20,12 @@ from apps.chat.models import ChatMessage
 from apps.experiments.actions import serving_version
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import participant_data_for
+from apps.files.pipeline_input import message_with_attachments
+from apps.participants.models import ParticipantData
 from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineRunError, run_pipeline
+from apps.trace.export import schedule_trace_export
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
@@ -64,14 +67,18 @@ def respond(
     """Store the participant's message, run the chatbot's pipeline, store and return its reply."""
     if session.is_complete:
         raise BotError("This conversation has ended")
-    human = _store_human_message(session, text, message_id, attachments or [], hidden)
-    if hasattr(human, "reply"):
-        return BotReply(human, human.reply, human.reply.metadata.get("trace_id"), session.is_complete, replayed=True)
-    if not _claim(human):
-        raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
-    version = version or _pinned_version(session) or serving_version(session.experiment)
+    # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
+    human, created = _store_human_message(session, text, message_id, attachments or [], hidden, claim=True)
+    if not created:
+        if hasattr(human, "reply"):
+            reply = human.reply
+            return BotReply(human, reply, reply.metadata.get("trace_id"), session.is_complete, replayed=True)
+        if not _claim(human):
+            raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
     try:
-        run = _run_input(session, version, human)
+        version = version or _pinned_version(session) or serving_version(session.experiment)
+        participant_data = participant_data_for(session)
+        run = _run_input(session, version, human, participant_data.data or {})
         result = run_pipeline(version.pipeline.graph, run, OrmRepository(session.team), on_token=on_token)
     except PipelineRunError as error:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
@@ -79,7 +86,9 @@ def respond(
     except BaseException:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
         raise
-    return _store_reply(session, human, result, version)
+    stored = _store_reply(session, human, result, version, participant_data)
+    schedule_trace_export(version, stored.trace_id)  # to the version's trace provider, after commit
+    return stored
 
 
 def receive_message(
@@ -88,7 +97,7 @@ def receive_message(
     """Store an inbound message now and answer it later (`respond` with the same message id)."""
     if session.is_complete:
         raise BotError("This conversation has ended")
-    return _store_human_message(session, text, message_id, attachments or [], False)
+    return _store_human_message(session, text, message_id, attachments or [], False)[0]
 
 
 def record_failure(human: ChatMessage, error: BotError) -> None:
@@ -97,24 +106,29 @@ def record_failure(human: ChatMessage, error: BotError) -> None:
     ChatMessage.objects.filter(pk=human.pk).update(metadata=metadata)
 
 
-def _store_human_message(session, text, message_id, attachments, hidden) -> ChatMessage:
+def _store_human_message(
+    session, text, message_id, attachments, hidden, *, claim: bool = False
+) -> tuple[ChatMessage, bool]:
+    """(message, created): a message id seen before gives the stored message back."""
     if message_id:
-        existing = ChatMessage.objects.filter(chat=session.chat, external_id=message_id).first()
+        existing = ChatMessage.objects.filter(chat_id=session.chat_id, external_id=message_id).first()
         if existing is not None:
-            return existing
+            return existing, False
     try:
         with transaction.atomic():
-            return ChatMessage.objects.create(
-                team=session.team,
-                chat=session.chat,
+            message = ChatMessage.objects.create(
+                team_id=session.team_id,
+                chat_id=session.chat_id,
                 message_type=ChatMessage.Type.HUMAN,
                 content=text,
                 attachments=attachments,
                 external_id=message_id or None,
                 metadata={"hidden": True} if hidden else {},
+                processing_started_at=timezone.now() if claim else None,
             )
+            return message, True
     except IntegrityError:  # the same message id, stored by a concurrent delivery
-        return ChatMessage.objects.get(chat=session.chat, external_id=message_id)
+        return ChatMessage.objects.get(chat_id=session.chat_id, external_id=message_id), False
 
 
 def _pinned_version(session: ExperimentSession) -> Experiment | None:
@@ -131,7 +145,7 @@ def _claim(human: ChatMessage) -> bool:
 
 def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
     rows = (
-        ChatMessage.objects.filter(chat=session.chat, id__lt=before.id)
+        ChatMessage.objects.filter(chat_id=session.chat_id, id__lt=before.id)
         .exclude(message_type=ChatMessage.Type.SYSTEM)
         .order_by("-id")
         .values_list("message_type", "content")[:HISTORY_LIMIT]
@@ -139,11 +153,13 @@ def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessag
     return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in reversed(rows)]
 
 
-def _run_input(session: ExperimentSession, version: Experiment, human: ChatMessage) -> RunInput:
+def _run_input(
+    session: ExperimentSession, version: Experiment, human: ChatMessage, participant_data: dict[str, Any]
+) -> RunInput:
     participant = session.participant
     return RunInput(
-        message=human.content,
-        participant_data=participant_data_for(session).data or {},
+        message=message_with_attachments(session.team_id, human.content, human.attachments),  # apps.files
+        participant_data=participant_data,
         session_state=dict(session.state or {}),
         history=_history(session, human),
         attachments=list(human.attachments or []),
@@ -158,10 +174,12 @@ def _run_input(session: ExperimentSession, version: Experiment, human: ChatMessa
 
 
 @transaction.atomic
-def _store_reply(session: ExperimentSession, human: ChatMessage, result, version: Experiment) -> BotReply:
+def _store_reply(
+    session: ExperimentSession, human: ChatMessage, result, version: Experiment, data: ParticipantData
+) -> BotReply:
     reply = ChatMessage.objects.create(
-        team=session.team,
-        chat=session.chat,
+        team_id=session.team_id,
+        chat_id=session.chat_id,
         message_type=ChatMessage.Type.AI,
         content=result.output,
         tags=result.output_tags,
@@ -169,16 +187,17 @@ def _store_reply(session: ExperimentSession, human: ChatMessage, result, version
         metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
     )
     ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
-    data = participant_data_for(session)
     if result.participant_data != (data.data or {}):
         data.data = result.participant_data
         data.save(update_fields=["data", "updated_at"])
     session.state = result.session_state
     session.tags = sorted({*session.tags, *result.session_tags})
+    changed = ["state", "tags", "first_activity_at", "last_activity_at", "updated_at"]
     ended = "end_session" in result.intents
     if ended:
         session.status = ExperimentSession.Status.COMPLETE
         session.ended_at = timezone.now()
+        changed += ["status", "ended_at"]
     session.touch()
-    session.save()
+    session.save(update_fields=changed)
     return BotReply(human, reply, result.trace_id, ended)

@@ -74,6 +74,6 @@ def start_web_chat(
 
 def participant_data_for(session: ExperimentSession) -> ParticipantData:
     data, _ = ParticipantData.objects.get_or_create(
-        team=session.team, participant=session.participant, experiment=session.experiment
+        team_id=session.team_id, participant_id=session.participant_id, experiment_id=session.experiment_id
     )
     return data

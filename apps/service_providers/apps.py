@@ -16,7 +16,7 @@ class ServiceProvidersConfig(AppConfig):
         if settings.FAKE_LLM:
             from apps.service_providers.testing.fake_llm import install_global_fake_llm
 
-            install_global_fake_llm(settings.FAKE_LLM_DELAY)
+            install_global_fake_llm(settings.FAKE_LLM_DELAY, settings.FAKE_LLM_STAMPED_TOKENS)
 
 
 def _sync_catalogue_after_migrate(sender, **kwargs) -> None:

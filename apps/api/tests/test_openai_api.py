@@ -55,6 +55,24 @@ def test_sdk_streams_chunks(live_server, setup):
     assert len([d for d in deltas if d]) == 3
 
 
+def test_tokens_reach_the_sdk_while_the_model_is_still_writing(asgi_server, gate):
+    """Under ASGI (production) the stream is not buffered: the first token arrives while the model
+    waits at the gate."""
+    team = TeamFactory()
+    user = MembershipFactory(team=team, roles=[roles.SUPER_ADMIN]).user
+    chatbot = simple_chatbot(team)
+    _, key = create_api_key(team=team, name="sdk", created_by=user)
+    client = OpenAI(base_url=f"{asgi_server}/api/openai/{chatbot.public_id}", api_key=key, max_retries=0)
+    with use_fake_llm("one two three"):
+        stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
+        contents = (chunk.choices[0].delta.content for chunk in stream if chunk.choices)
+        first = next(content for content in contents if content)
+        assert first == "one"
+        assert not gate.is_set()
+        gate.set()
+        assert "".join(content or "" for content in contents) == " two three"
+
+
 def test_versioned_endpoint(live_server, setup):
     _, chatbot, key = setup
     actions.create_chatbot_version(experiment=chatbot)

@@ -8,12 +8,9 @@ events, one per token, then `data: [DONE]`."""
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
-from django.db import close_old_connections
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -26,6 +23,7 @@ from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.chat.bot import BotError, respond
 from apps.chat.models import ChatMessage
+from apps.chat.streaming import reply_stream
 
 
 class ChatMessageInSerializer(serializers.Serializer):
@@ -101,23 +99,9 @@ class ChatCompletions(APIView):
         )
 
 
-_DONE = object()
-
-
-def _stream(session, text: str, version, completion_id: str, model: str) -> Iterator[bytes]:
-    """Run the bot in a thread and relay its tokens as chunks as they come."""
-    tokens: queue.Queue = queue.Queue()
-
-    def run() -> None:
-        try:
-            respond(session, text, version=version, on_token=tokens.put)
-        except BotError as error:
-            tokens.put(error)
-        finally:
-            tokens.put(_DONE)
-            close_old_connections()
-
-    threading.Thread(target=run, name="openai-stream", daemon=True).start()
+async def _stream(session, text: str, version, completion_id: str, model: str) -> AsyncIterator[bytes]:
+    """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
+    async iterator: under ASGI Django would buffer a sync one to the end)."""
     created = int(time.time())
 
     def chunk(delta: dict, finish: str | None = None) -> bytes:
@@ -131,10 +115,11 @@ def _stream(session, text: str, version, completion_id: str, model: str) -> Iter
         return f"data: {json.dumps(body)}\n\n".encode()
 
     yield chunk({"role": "assistant", "content": ""})
-    while (item := tokens.get()) is not _DONE:
-        if isinstance(item, BotError):
-            yield f"data: {json.dumps({'error': {'message': str(item), 'type': 'bot_error'}})}\n\n".encode()
-            continue
-        yield chunk({"content": item})
+    async for event in reply_stream(session, text, version=version):
+        if event.kind == "token":
+            yield chunk({"content": event.text})
+        elif event.kind == "error":
+            message = str(event.error) if event.error else "The chatbot could not answer"
+            yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
     yield chunk({}, "stop")
     yield b"data: [DONE]\n\n"

@@ -130,3 +130,15 @@ def test_state_changes_and_end_of_session(team, chatbot):
 def simple_llm_params(chatbot) -> dict:
     llm = next(n for n in chatbot.pipeline.data["nodes"] if n["type"] == "llm")
     return {key: llm["params"][key] for key in ("llm_provider_id", "llm_model_id")}
+
+
+def test_a_message_takes_a_bounded_number_of_queries(session, django_assert_max_num_queries):
+    """A guard on the message path's cost: store (claimed), version, data, history, pipeline, model,
+    usage (written synchronously in tests), trace, reply, session; savepoints included."""
+    with use_fake_llm("first", "second"):
+        respond(session, "warm up")  # first message: participant data row, compiled graph
+        session = ExperimentSession.objects.select_related("team", "experiment", "participant", "chat").get(
+            pk=session.pk
+        )
+        with django_assert_max_num_queries(19):
+            respond(session, "Hi")

@@ -8,8 +8,7 @@ from pydantic import Field, field_validator
 
 from apps.pipelines.nodes import llm_common
 from apps.pipelines.nodes.base import NodeError, NodeResult, NodeType
-from apps.service_providers.errors import ProviderError
-from apps.service_providers.llm.errors import translate_errors
+from apps.pipelines.prompts import render_prompt
 from apps.service_providers.tokens import get_encoding
 
 
@@ -69,15 +68,11 @@ class ExtractStructuredDataNode(NodeType):
         result: dict[str, Any] = {}
         parts = chunks(context.input, params.chunk_size)
         for index, part in enumerate(parts):
-            instructions = params.prompt
+            instructions = render_prompt(params.prompt, context)
             if result:
                 instructions += f"\n\nAlready extracted from earlier parts: {json.dumps(result, ensure_ascii=False)}"
             messages = [SystemMessage(instructions), HumanMessage(part)]
-            try:
-                with translate_errors(provider=f"node {context.node.name}"):
-                    answer = model.invoke(messages)
-            except ProviderError as error:
-                raise NodeError(str(error)) from error
+            answer = llm_common.invoke(model, messages, context)
             if hasattr(answer, "model_dump"):
                 answer = answer.model_dump()
             if not isinstance(answer, dict):

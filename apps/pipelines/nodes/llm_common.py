@@ -19,10 +19,16 @@ HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
 DEFAULT_OUTPUT_RESERVE = 1024  # tokens kept free for the reply when the budget comes from the model's limit
 DEFAULT_TOKEN_BUDGET = 8192
 
-LLM_UI = {
+HISTORY_FIELDS = ("history_type", "history_name", "history_mode", "history_token_limit", "history_max_messages")
+ADVANCED_FIELDS = ("temperature", "max_tokens", "reasoning_effort")
+
+# Builder hints (docs/builder-api.md): widgets, the History group, and model settings folded away.
+LLM_UI: dict[str, dict[str, Any]] = {
     "llm_provider_id": {"widget": "llm_provider"},
     "llm_model_id": {"widget": "llm_model", "provider_field": "llm_provider_id"},
     "prompt": {"widget": "prompt"},
+    **{name: {"group": "History"} for name in HISTORY_FIELDS},
+    **{name: {"advanced": True} for name in ADVANCED_FIELDS},
 }
 
 
@@ -60,6 +66,15 @@ def chat_model(params: LlmParams, context, *, streaming: bool = False):
     )
     try:
         return context.repo.chat_model(params.llm_provider_id, params.llm_model_id, options)
+    except ProviderError as error:
+        raise NodeError(str(error)) from error
+
+
+def invoke(model, messages: list[BaseMessage], context) -> Any:
+    """One model call for a node: a provider failure becomes the node's error, naming the node."""
+    try:
+        with translate_errors(provider=f"node {context.node.name}"):
+            return model.invoke(messages)
     except ProviderError as error:
         raise NodeError(str(error)) from error
 
@@ -103,6 +118,8 @@ def fit_history(params: LlmParams, context, system: str, history: list[BaseMessa
         context.details["history"] = {"mode": "max_messages", "kept": len(kept), "dropped": len(history) - len(kept)}
         return kept
     budget = token_budget(params, context)
+    if _surely_fits(budget, system, user, history):
+        return history
     fixed = count_message_tokens([SystemMessage(system), HumanMessage(user)])
     if fixed + count_message_tokens(history) <= budget:
         return history
@@ -113,6 +130,13 @@ def fit_history(params: LlmParams, context, system: str, history: list[BaseMessa
         kept.pop(0)
     context.details["history"] = {"mode": "truncate_tokens", "kept": len(kept), "dropped": len(history) - len(kept)}
     return kept
+
+
+def _surely_fits(budget: int, system: str, user: str, history: list[BaseMessage]) -> bool:
+    """A token is at least one character, so a prompt with fewer characters (plus each message's
+    framing) than the budget fits without counting: the common case of a short conversation."""
+    framing = 8 * (len(history) + 3)
+    return len(system) + len(user) + sum(len(message.text) for message in history) + framing <= budget
 
 
 def _summarized(params: LlmParams, context, history: list[BaseMessage], budget: int) -> list[BaseMessage]:

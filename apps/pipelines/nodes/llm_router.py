@@ -3,9 +3,6 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, create_model
 
 from apps.pipelines.nodes import llm_common, routing
-from apps.pipelines.nodes.base import NodeError
-from apps.service_providers.errors import ProviderError
-from apps.service_providers.llm.errors import translate_errors
 
 
 class LlmRouterParams(llm_common.LlmParams, routing.RouteParams):
@@ -38,10 +35,6 @@ class LlmRouterNode(routing.RouterNodeType):
         routes = ", ".join(params.keywords)
         messages[0].content = f"{messages[0].content}\n\nAnswer with one route of: {routes}."
         model = llm_common.chat_model(params, context).with_structured_output(choice_model)
-        try:
-            with translate_errors(provider=f"node {context.node.name}"):
-                answer = model.invoke(messages)
-        except ProviderError as error:
-            raise NodeError(str(error)) from error
+        answer = llm_common.invoke(model, messages, context)
         keyword = answer.get("route") if isinstance(answer, dict) else getattr(answer, "route", None)
         return self.routed(params, context, keyword, context.input)

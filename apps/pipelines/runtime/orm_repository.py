@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from langchain_core.messages import messages_from_dict, messages_to_dict
 
 from apps.pipelines.models import PipelineChatHistory
@@ -18,14 +19,41 @@ from apps.trace.models import Span, Trace
 
 @dataclass
 class OrmRepository:
+    """One per run (or per validation): provider and model rows are read once and reused."""
+
     team: Team
+    _llms: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
+    _models: dict[int, LlmProviderModel | None] = field(default_factory=dict, repr=False)
+    # Histories of runs outside a session (test runs) live only as long as this repository.
+    _unsaved_histories: dict[str, list] = field(default_factory=dict, repr=False)
+
+    def cache_scope(self) -> tuple[str, int]:
+        return ("team", self.team.pk)
 
     def _llm(self, provider_id: int, model_id: int) -> tuple[LlmProvider, LlmProviderModel] | None:
+        key = (provider_id, model_id)
+        if key not in self._llms:
+            self._llms[key] = self._load_llm(provider_id, model_id)
+        return self._llms[key]
+
+    def _load_llm(self, provider_id: int, model_id: int) -> tuple[LlmProvider, LlmProviderModel] | None:
         provider = LlmProvider.objects.filter(team=self.team, pk=provider_id).first()
         if provider is None:
             return None
-        model = LlmProviderModel.objects.available_to(self.team).filter(pk=model_id, type=provider.type).first()
-        return None if model is None else (provider, model)
+        model = self._model(model_id)
+        return None if model is None or model.type != provider.type else (provider, model)
+
+    def _model(self, model_id: int) -> LlmProviderModel | None:
+        if model_id not in self._models:
+            self._models[model_id] = LlmProviderModel.objects.available_to(self.team).filter(pk=model_id).first()
+        return self._models[model_id]
+
+    def release_connection(self) -> None:
+        """Give the database connection back to the pool before a node's (maybe slow) work, so a
+        conversation waiting on a model holds no connection. Without a pool, closing would only
+        cost a reconnect, so the connection is kept."""
+        if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
+            connection.close()
 
     def chat_model(self, provider_id, model_id, options):
         found = self._llm(provider_id, model_id)
@@ -38,18 +66,19 @@ class OrmRepository:
         return self._llm(provider_id, model_id) is not None
 
     def model_token_limit(self, model_id):
-        return (
-            LlmProviderModel.objects.available_to(self.team)
-            .filter(pk=model_id)
-            .values_list("max_token_limit", flat=True)
-            .first()
-        )
+        model = self._model(model_id)
+        return model.max_token_limit if model is not None else None
 
     def load_history(self, session_id, history_name):
+        if session_id is None:  # a test run: nothing to share with other runs
+            return list(self._unsaved_histories.get(history_name, []))
         row = PipelineChatHistory.objects.filter(team=self.team, session_id=session_id, name=history_name).first()
         return messages_from_dict(row.messages) if row else []
 
     def save_history(self, session_id, history_name, messages):
+        if session_id is None:
+            self._unsaved_histories[history_name] = list(messages)
+            return
         PipelineChatHistory.objects.update_or_create(
             team=self.team,
             session_id=session_id,

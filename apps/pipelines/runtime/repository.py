@@ -5,6 +5,7 @@ run with no database."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -44,6 +45,14 @@ class TraceRecord:
 
 
 class PipelineRepository(Protocol):
+    def cache_scope(self) -> Any:
+        """Compiled graphs are shared between runs with the same scope (see runtime.compiled)."""
+        ...
+
+    def release_connection(self) -> None:
+        """Called before each node runs: nothing needs a held database connection then."""
+        ...
+
     def chat_model(self, provider_id: int, model_id: int, options: CallOptions) -> BaseChatModel: ...
 
     def llm_choice_exists(self, provider_id: int, model_id: int) -> bool: ...
@@ -69,6 +78,13 @@ class InMemoryRepository:
     histories: dict[tuple[int | None, str], list[Any]] = field(default_factory=dict)
     emails: list[dict[str, Any]] = field(default_factory=list)
     traces: list[TraceRecord] = field(default_factory=list)
+    scope: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def cache_scope(self) -> str:
+        return self.scope  # its own: two in-memory repositories may know different models
+
+    def release_connection(self) -> None:
+        pass
 
     def chat_model(self, provider_id, model_id, options):
         if self.chat_model_factory is None:

@@ -150,6 +150,15 @@ def test_extract_structured_data_reads_long_input_in_chunks(repo, fake_model):
     assert "Already extracted" in fake_model.calls[1][0].text
 
 
+def test_extract_structured_data_fills_prompt_variables(repo, fake_model):
+    fake_model.script.append({"age": 7})
+    schema = {"type": "object", "properties": {"age": {"type": "integer"}}}
+    prompt = "Known so far: {participant_data}"
+    graph = linear(node("extract", "extract_structured_data", data_schema=schema, prompt=prompt, **LLM))
+    run_pipeline(graph, RunInput("I am seven", participant_data={"name": "Ama"}), repo)
+    assert fake_model.calls[0][0].text == 'Known so far: {"name": "Ama"}'
+
+
 def test_send_email_queues_a_rendered_email(repo):
     graph = linear(
         node(

@@ -88,6 +88,16 @@ def test_a_run_through_the_database(team, assistant):
     assert [message["data"]["content"] for message in history.messages] == ["hi", "Hello from the pipeline"]
 
 
+def test_runs_outside_a_session_do_not_share_node_histories(team, assistant):
+    data = assistant.graph.to_dict()
+    data["nodes"][1]["params"]["history_type"] = "node"
+    with use_fake_llm("first", "second") as fake:
+        run_pipeline(data, RunInput("one"), OrmRepository(team))
+        run_pipeline(data, RunInput("two"), OrmRepository(team))
+    assert [message.text for message in fake.calls[1]][1:] == ["two"]  # no "one"/"first" from the other run
+    assert not PipelineChatHistory.objects.filter(team=team).exists()
+
+
 def test_email_is_sent_by_a_task_after_commit(team, django_capture_on_commit_callbacks):
     graph = linear(node("email", "send_email", recipient_list="lead@example.org", subject="Alert", body="{{ input }}"))
     with django_capture_on_commit_callbacks(execute=True):

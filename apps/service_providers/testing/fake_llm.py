@@ -35,6 +35,11 @@ class FakeChatModel(BaseChatModel):
     bound_tools: list[Any] = Field(default_factory=list)
     model_name: str = "fake-model"
     delay: float = 0.0  # seconds before each reply (a slow provider, for load benchmarks)
+    # Benchmarks of streaming: a streamed reply is this many tokens, each the wall-clock time it was
+    # sent (" 1764081234.123456"), `token_interval` seconds apart, so a client can measure each
+    # token's delay.
+    stamped_tokens: int = 0
+    token_interval: float = 0.01
     lock: Any = Field(default_factory=threading.Lock, exclude=True)
 
     @property
@@ -84,6 +89,9 @@ class FakeChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         message = self._as_message(self._next_reply(messages), messages)
+        if self.stamped_tokens:
+            yield from self._stamped_stream(run_manager)
+            return
         words = message.text.split(" ") if message.text else []
         for index, word in enumerate(words):
             token = word if index == 0 else " " + word
@@ -100,6 +108,16 @@ class FakeChatModel(BaseChatModel):
                 chunk_position="last",
             )
         )
+
+    def _stamped_stream(self, run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:
+        for index in range(self.stamped_tokens):
+            if index:
+                time.sleep(self.token_interval)
+            token = f" {time.time():.6f}"
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+            if run_manager:
+                run_manager.on_llm_new_token(token, chunk=chunk)
+            yield chunk
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any):
         self.bound_tools[:] = list(tools)  # in place: copies made by use_fake_llm share the list
@@ -144,11 +162,11 @@ def use_fake_llm(*script: Any) -> Iterator[FakeChatModel]:
         service._chat_model_override = previous
 
 
-def install_global_fake_llm(delay: float = 0.0) -> None:
+def install_global_fake_llm(delay: float = 0.0, stamped_tokens: int = 0) -> None:
     """Benchmarks: every chat model in this process becomes an echoing fake (settings.FAKE_LLM)."""
     from apps.service_providers.llm import service
 
-    fake = FakeChatModel(delay=delay)
+    fake = FakeChatModel(delay=delay, stamped_tokens=stamped_tokens)
     service._chat_model_override = lambda provider, model_name, options: fake.model_copy(
         update={"model_name": model_name, "callbacks": None, "calls": []}
     )

@@ -1,5 +1,7 @@
 """The fake chat model the rest of the code base tests with, installed at the llm.service seam."""
 
+import time
+
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from pydantic import BaseModel
@@ -10,7 +12,7 @@ from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.llm.usage import usage_context
 from apps.service_providers.models import LlmUsage
 from apps.service_providers.selectors import usage_summary
-from apps.service_providers.testing.fake_llm import ECHO, use_fake_llm
+from apps.service_providers.testing.fake_llm import ECHO, FakeChatModel, use_fake_llm
 from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,15 @@ def test_streams_token_by_token(provider):
     with use_fake_llm("one two three"):
         chunks = [chunk.text for chunk in get_chat_model(provider, "m").stream([HumanMessage("x")])]
     assert [c for c in chunks if c] == ["one", " two", " three"]
+
+
+def test_benchmark_streams_carry_their_send_times():
+    model = FakeChatModel(stamped_tokens=3, token_interval=0.02)
+    before = time.time()
+    stamps = [float(chunk.text) for chunk in model.stream([HumanMessage("x")]) if chunk.text]
+    assert len(stamps) == 3
+    assert before <= stamps[0] < stamps[1] < stamps[2] <= time.time()
+    assert stamps[2] - stamps[0] >= 0.04
 
 
 def test_tool_calls_and_structured_output(provider):

@@ -1,0 +1,22 @@
+"""Why a pipeline run failed."""
+
+from __future__ import annotations
+
+
+class PipelineRunError(Exception):
+    """The run failed; the message is for the user and names the node when one failed."""
+
+    def __init__(self, message: str, *, node_id: str | None = None, trace_id: int | None = None):
+        super().__init__(message)
+        self.node_id = node_id
+        self.trace_id = trace_id
+
+
+class PipelineInvalid(PipelineRunError):
+    def __init__(self, issues):
+        self.issues = issues
+        super().__init__("The pipeline is not valid: " + "; ".join(issue.message for issue in issues[:5]))
+
+
+class PipelineCancelled(PipelineRunError):
+    pass
