@@ -110,7 +110,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"]:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=4),
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env.float("DB_POOL_TIMEOUT", default=60.0),
     }
