@@ -75,4 +75,5 @@ def delete_file(file: File) -> None:
     """Remove the row and, once committed, the stored bytes."""
     storage, path = file.file.storage, file.file.name
     file.delete()
-    transaction.on_commit(lambda: storage.delete(path))
+    if path:
+        transaction.on_commit(lambda: storage.delete(path))

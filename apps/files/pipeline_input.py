@@ -27,7 +27,7 @@ def message_with_attachments(team_id: int, message: str, attachments: list[dict[
     """`message`, followed by the attached files: their contents when they are text, else their names."""
     if not attachments:
         return message
-    ids = [a.get("file_id") for a in attachments if isinstance(a.get("file_id"), int)]
+    ids = [int(a["file_id"]) for a in attachments if isinstance(a.get("file_id"), int)]
     files = {file.pk: file for file in File.objects.filter(team_id=team_id, pk__in=ids)}
     sections: list[str] = []
     budget = MAX_CHARS_TOTAL

@@ -51,7 +51,7 @@ def _json_body(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, 
 
 
 def _pipeline(request: HttpRequest, pk: int) -> Pipeline:
-    return get_team_object_or_404(Pipeline.objects.select_related("team"), request.team, pk=pk)
+    return get_team_object_or_404(Pipeline.objects.select_related("team"), request.team, pk=pk)  # type: ignore[attr-defined]
 
 
 def _can_edit(request: HttpRequest, pipeline: Pipeline) -> bool:

@@ -70,7 +70,7 @@ class RunRequest:
             raise BadRunRequest(f"'history' must be a list of at most {MAX_HISTORY_MESSAGES} messages")
         messages = []
         for index, item in enumerate(history):
-            kind = HISTORY_ROLES.get(item.get("role")) if isinstance(item, dict) else None
+            kind = HISTORY_ROLES.get(str(item.get("role"))) if isinstance(item, dict) else None
             content = item.get("content") if isinstance(item, dict) else None
             if kind is None or not isinstance(content, str):
                 raise BadRunRequest(f'history[{index}] must be {{"role": "human" or "ai", "content": text}}')

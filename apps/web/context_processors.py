@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
@@ -21,7 +23,7 @@ def _team_navigation(request) -> list[dict]:
     membership = getattr(request, "team_membership", None)
     if membership is None:
         return []
-    items = []
+    items: list[dict[str, Any]] = []
     for label, url_name, permission in TEAM_NAVIGATION:
         if permission and not membership.has_perm(permission):
             continue

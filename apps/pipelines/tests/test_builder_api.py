@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import cast
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def llm_choice(team) -> tuple[LlmProvider, LlmProviderModel]:
-    provider = LlmProviderFactory(team=team, name="OpenAI")
+    provider = cast(LlmProvider, LlmProviderFactory(team=team, name="OpenAI"))
     return provider, LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
 
 

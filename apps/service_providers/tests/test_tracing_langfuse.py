@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 
 from apps.service_providers.errors import AuthenticationFailed, ProviderConfigError, ProviderUnavailable, RateLimited
 from apps.service_providers.tests.fake_http import FakeResponse
@@ -73,7 +74,7 @@ def payload(**overrides) -> TracePayload:
 
 
 def settings_for(host: str) -> LangfuseSettings:
-    return LangfuseSettings(public_key="pk-lf-abc", secret_key="sk-lf-xyz", host=host + "/")
+    return LangfuseSettings(public_key="pk-lf-abc", secret_key=SecretStr("sk-lf-xyz"), host=host + "/")
 
 
 def accepted(request) -> FakeResponse:
