@@ -215,6 +215,10 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=UNIT_TESTING)
 CELERY_TASK_EAGER_PROPAGATES = CELERY_TASK_ALWAYS_EAGER
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Built-in periodic tasks (django-celery-beat copies them into its table; teams' own schedules live there).
+CELERY_BEAT_SCHEDULE = {
+    "delete-unattached-uploads": {"task": "apps.files.tasks.delete_unattached_uploads", "schedule": 60 * 60},
+}
 
 # --- Security ---------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = IS_PRODUCTION

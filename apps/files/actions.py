@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, Func, JSONField, OuterRef, Value
+from django.utils import timezone
 
+from apps.chat.models import ChatMessage
 from apps.experiments.models import ExperimentSession
 from apps.files import content_types, limits
 from apps.files.exceptions import FileTooLarge, FileTypeNotAllowed, FileUploadError, UploadsDisabled
 from apps.files.models import File
 from apps.participants.models import Participant
+
+class _JsonbObject(Func):
+    function = "jsonb_build_object"
+    output_field = JSONField()
+
+
+class _JsonbArray(Func):
+    function = "jsonb_build_array"
+    output_field = JSONField()
+
+
+# An upload is sent with a message within seconds; one still unattached after a day never will be.
+UNATTACHED_FILE_LIFETIME = timedelta(days=1)
 
 
 def check_uploads_enabled(session: ExperimentSession) -> None:
@@ -77,3 +94,19 @@ def delete_file(file: File) -> None:
     file.delete()
     if path:
         transaction.on_commit(lambda: storage.delete(path))
+
+
+def delete_unattached_files(*, older_than: timedelta = UNATTACHED_FILE_LIFETIME, batch: int = 500) -> int:
+    """Delete uploads that no message names after `older_than` (the participant uploaded and never
+    sent): their bytes would otherwise stay forever. Returns how many were deleted."""
+    cutoff = timezone.now() - older_than
+    # A message's attachments contain {"file_id": <this file's id>} (jsonb @>).
+    mention = _JsonbArray(_JsonbObject(Value("file_id"), OuterRef("pk")))
+    attached = ChatMessage.objects.filter(chat_id=OuterRef("session__chat_id"), attachments__contains=mention)
+    stale = File.objects.filter(created_at__lt=cutoff).exclude(Exists(attached)).select_related("session")[:batch]
+    deleted = 0
+    for file in stale:
+        with transaction.atomic():
+            delete_file(file)
+        deleted += 1
+    return deleted

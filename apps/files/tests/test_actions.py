@@ -109,3 +109,23 @@ def test_delete_file_removes_the_bytes_after_commit(session, media_root, django_
         actions.delete_file(stored)
     assert not path.exists()
     assert not File.objects.exists()
+
+
+def test_uploads_never_sent_are_deleted_after_a_day(session, media_root, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.chat.models import ChatMessage
+    from apps.files.tasks import delete_unattached_uploads
+
+    sent, forgotten, fresh = actions.store_upload(session=session, files=[upload("a.txt"), upload("b.txt"), upload()])
+    ChatMessage.objects.create(
+        team=session.team, chat=session.chat, message_type="human", content="see", attachments=[sent.as_attachment()]
+    )
+    File.objects.filter(pk__in=[sent.pk, forgotten.pk]).update(created_at=timezone.now() - timedelta(days=2))
+    forgotten_path = media_root / forgotten.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delete_unattached_uploads.delay().get() == 1
+    assert set(File.objects.values_list("pk", flat=True)) == {sent.pk, fresh.pk}
+    assert not forgotten_path.exists()
