@@ -17,6 +17,7 @@ from apps.files.exceptions import FileTooLarge, FileTypeNotAllowed, FileUploadEr
 from apps.files.models import File
 from apps.participants.models import Participant
 
+
 class _JsonbObject(Func):
     function = "jsonb_build_object"
     output_field = JSONField()
