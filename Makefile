@@ -64,6 +64,7 @@ bench: install  ## Benchmarks: medians against a baseline measured in the same r
 	$(PY) bench/local_llm.py
 	$(PY) bench/sandbox.py
 	$(PY) bench/message_path.py
+	$(PY) bench/builder_perf.py
 
 clean:
 	rm -rf static/dist node_modules/.installed $(VENV)/.installed

@@ -1,0 +1,41 @@
+// @vitest-environment node
+import { describe, expect, it } from "vitest";
+import { emptyRun, runReducer, type RunState } from "./testRun";
+
+function play(events: [string, Record<string, unknown>][]): RunState {
+  const start: RunState = { ...emptyRun, running: true };
+  return events.reduce((state, [kind, data]) => runReducer(state, kind, data), start);
+}
+
+describe("runReducer", () => {
+  it("builds the path, the streamed reply and the trace link", () => {
+    const state = play([
+      ["node_start", { node_id: "n1", name: "start", type: "start", input: "hi" }],
+      ["node_end", { node_id: "n1", output: "hi", route: null, duration_ms: 1.5, error: null }],
+      ["node_start", { node_id: "n2", name: "router", type: "llm_router", input: "hi" }],
+      ["node_end", { node_id: "n2", output: "hi", route: "output_1", duration_ms: 20, error: null }],
+      ["token", { text: "Hel" }],
+      ["token", { text: "lo" }],
+      ["done", { output: "Hello", path: ["n1", "n2"], routes: { router: "support" }, trace_id: 5, trace_url: "/t/5/" }],
+    ]);
+    expect(state.running).toBe(false);
+    expect(state.reply).toBe("Hello");
+    expect(state.steps.map((step) => [step.name, step.status, step.route, step.durationMs])).toEqual([
+      ["start", "done", null, 1.5],
+      ["router", "done", "output_1", 20],
+    ]);
+    expect(state.routes).toEqual({ router: "support" });
+    expect(state.traceUrl).toBe("/t/5/");
+  });
+
+  it("marks the failing node and keeps the issues of an invalid graph", () => {
+    const state = play([
+      ["node_start", { node_id: "n2", name: "bot", type: "llm", input: "x" }],
+      ["error", { message: "Model failed", node_id: "n2", trace_id: null, trace_url: null }],
+    ]);
+    expect(state.error).toBe("Model failed");
+    expect(state.steps[0]).toMatchObject({ status: "error", error: "Model failed" });
+    const invalid = play([["error", { message: "Invalid", issues: [{ message: "bad", node_id: "n3" }] }]]);
+    expect(invalid.issues).toEqual([{ message: "bad", node_id: "n3" }]);
+  });
+});

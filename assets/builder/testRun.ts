@@ -1,0 +1,104 @@
+// The state of one test run, built from the stream's events (docs/builder-api.md, "Test run events").
+import type { Issue } from "./types";
+
+export interface RunStep {
+  nodeId: string;
+  name: string;
+  type: string;
+  input: unknown;
+  output?: unknown;
+  route?: string | null;
+  durationMs?: number | null;
+  error?: string | null;
+  status: "running" | "done" | "error";
+}
+
+export interface RunState {
+  running: boolean;
+  reply: string;
+  steps: RunStep[];
+  error: string | null;
+  issues: Issue[];
+  traceId: string | null;
+  traceUrl: string | null;
+  output: string | null;
+  routes: Record<string, string>;
+}
+
+export const emptyRun: RunState = {
+  running: false,
+  reply: "",
+  steps: [],
+  error: null,
+  issues: [],
+  traceId: null,
+  traceUrl: null,
+  output: null,
+  routes: {},
+};
+
+function text(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export function runReducer(state: RunState, event: string, data: Record<string, unknown>): RunState {
+  switch (event) {
+    case "node_start": {
+      const step: RunStep = {
+        nodeId: String(data.node_id ?? ""),
+        name: String(data.name ?? data.node_id ?? ""),
+        type: String(data.type ?? ""),
+        input: data.input,
+        status: "running",
+      };
+      return { ...state, steps: [...state.steps, step] };
+    }
+    case "token":
+      return { ...state, reply: state.reply + String(data.text ?? "") };
+    case "node_end": {
+      const nodeId = String(data.node_id ?? "");
+      const index = state.steps.map((step) => step.nodeId).lastIndexOf(nodeId);
+      const update = (step: RunStep): RunStep => ({
+        ...step,
+        output: data.output,
+        route: (data.route as string | null | undefined) ?? null,
+        durationMs: typeof data.duration_ms === "number" ? data.duration_ms : null,
+        error: text(data.error),
+        status: data.error ? "error" : "done",
+      });
+      if (index === -1) {
+        return { ...state, steps: [...state.steps, update({ nodeId, name: nodeId, type: "", input: undefined, status: "done" })] };
+      }
+      return { ...state, steps: state.steps.map((step, i) => (i === index ? update(step) : step)) };
+    }
+    case "done": {
+      const output = text(data.output) ?? "";
+      return {
+        ...state,
+        running: false,
+        output,
+        reply: output || state.reply,
+        routes: (data.routes as Record<string, string>) ?? {},
+        traceId: text(data.trace_id),
+        traceUrl: text(data.trace_url),
+      };
+    }
+    case "error":
+      return {
+        ...state,
+        running: false,
+        error: String(data.message ?? "The run failed"),
+        issues: Array.isArray(data.issues) ? (data.issues as Issue[]) : [],
+        traceId: text(data.trace_id),
+        traceUrl: text(data.trace_url),
+        steps: state.steps.map((step) =>
+          step.status === "running" && (!data.node_id || step.nodeId === data.node_id)
+            ? { ...step, status: "error", error: String(data.message ?? "") }
+            : step,
+        ),
+      };
+    default:
+      return state;
+  }
+}
