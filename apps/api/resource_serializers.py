@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.chat.models import ChatMessage
@@ -62,16 +64,55 @@ class ExperimentStubSerializer(serializers.Serializer):
         return _absolute(self.context["request"], "api:experiment-detail", id=experiment.public_id)
 
 
+@extend_schema_serializer(component_name="File")
+class AttachmentSerializer(serializers.Serializer):
+    # A message's attachment (stored on the message as {file_id, name, content_type, size}), with the
+    # API URL of its bytes (`GET /api/files/<id>/content`, with the team's API key).
+
+    name = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(required=False)
+    size = serializers.IntegerField()
+    content_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_content_url(self, attachment: dict) -> str:
+        return _absolute(self.context["request"], "api:file-content", id=attachment["file_id"])
+
+
+class WidgetAttachmentSerializer(AttachmentSerializer):
+    # In the chat widget API, also `download_url`: the same bytes for the session's own participant
+    # (`GET /api/chat/<session>/files/<id>/content/`, with the widget's embed key and session token),
+    # which is what the open-chat-studio-widget downloads attachments from.
+
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: dict) -> str:
+        session = self.context["session"]
+        return _absolute(
+            self.context["request"],
+            "chat_api:file-content",
+            session_id=session.public_id,
+            file_id=attachment["file_id"],
+        )
+
+
 class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     role = serializers.SerializerMethodField()
     content = serializers.CharField()
     metadata = serializers.JSONField()
     tags = serializers.ListField(child=serializers.CharField())
-    attachments = serializers.ListField(child=serializers.DictField())
+    attachments = AttachmentSerializer(many=True)
 
     def get_role(self, message: ChatMessage) -> str:
         return ROLES[message.message_type]
+
+
+class WidgetMessageSerializer(MessageSerializer):
+    # A message as the chat widget API returns it (context: request and session).
+
+    attachments = WidgetAttachmentSerializer(many=True)
 
 
 class ExperimentSessionSerializer(serializers.Serializer):
@@ -104,9 +145,10 @@ class ExperimentSessionWithMessagesSerializer(ExperimentSessionSerializer):
     messages = serializers.SerializerMethodField()
     usage = serializers.SerializerMethodField()
 
+    @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, session: ExperimentSession) -> list[dict]:
         messages = session.chat.messages.exclude(metadata__contains={"hidden": True})
-        return list(MessageSerializer(messages, many=True).data)
+        return list(MessageSerializer(messages, many=True, context=self.context).data)
 
     def get_usage(self, session: ExperimentSession) -> dict:
         rows = (

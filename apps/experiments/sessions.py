@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.chat.models import Chat
 from apps.experiments.exceptions import ChatbotActionError
@@ -77,3 +81,54 @@ def participant_data_for(session: ExperimentSession) -> ParticipantData:
         team_id=session.team_id, participant_id=session.participant_id, experiment_id=session.experiment_id
     )
     return data
+
+
+def _locked(session: ExperimentSession) -> ExperimentSession:
+    """The session's row, locked until the transaction ends (read-modify-write of state and tags)."""
+    return ExperimentSession.objects.select_for_update().get(pk=session.pk, team_id=session.team_id)
+
+
+@transaction.atomic
+def end_session(*, session: ExperimentSession) -> ExperimentSession:
+    """Mark the conversation complete (as the bot's "end session" intent does); ending it again
+    keeps the first end time."""
+    row = _locked(session)
+    if row.status != ExperimentSession.Status.COMPLETE or row.ended_at is None:
+        row.status = ExperimentSession.Status.COMPLETE
+        row.ended_at = row.ended_at or timezone.now()
+        row.save(update_fields=["status", "ended_at", "updated_at"])
+    session.status, session.ended_at, session.updated_at = row.status, row.ended_at, row.updated_at
+    return session
+
+
+@transaction.atomic
+def add_session_tags(*, session: ExperimentSession, tags: Iterable[str]) -> list[str]:
+    """Add tags to the session (existing ones are kept, each tag once); returns all its tags."""
+    row = _locked(session)
+    row.tags = sorted({*(row.tags or []), *tags})
+    row.save(update_fields=["tags", "updated_at"])
+    session.tags = row.tags
+    return row.tags
+
+
+@transaction.atomic
+def remove_session_tags(*, session: ExperimentSession, tags: Iterable[str]) -> list[str]:
+    """Remove these tags from the session (unknown ones are ignored); returns the tags left."""
+    removed = set(tags)
+    row = _locked(session)
+    row.tags = [tag for tag in row.tags or [] if tag not in removed]
+    row.save(update_fields=["tags", "updated_at"])
+    session.tags = row.tags
+    return row.tags
+
+
+@transaction.atomic
+def update_session_state(*, session: ExperimentSession, state: dict[str, Any]) -> dict[str, Any]:
+    """Merge these keys into the session state (what pipelines read and write); returns the new state."""
+    if not isinstance(state, dict):
+        raise ChatbotActionError("The session state must be a JSON object")
+    row = _locked(session)
+    row.state = {**(row.state or {}), **state}
+    row.save(update_fields=["state", "updated_at"])
+    session.state = row.state
+    return row.state

@@ -11,10 +11,32 @@ from apps.files import limits
 from apps.files.actions import check_uploads_enabled
 from apps.files.exceptions import AttachmentError, UploadsDisabled
 from apps.files.models import File
+from apps.teams.models import Team
 
 
 def files_of_session(session: ExperimentSession) -> QuerySet[File]:
     return File.objects.filter(team_id=session.team_id, session=session)
+
+
+def _file_id(value) -> int | None:
+    try:
+        file_id = int(str(value))
+    except ValueError:
+        return None
+    return file_id if 0 < file_id < 2**63 else None
+
+
+def file_of_team(team: Team, file_id) -> File | None:
+    """The team's file with this id (any representation of it), or None: unknown, malformed and
+    other teams' ids look the same."""
+    pk = _file_id(file_id)
+    return None if pk is None else File.objects.filter(team=team, pk=pk).first()
+
+
+def file_of_session(session: ExperimentSession, file_id) -> File | None:
+    """A file uploaded to this session, or None."""
+    pk = _file_id(file_id)
+    return None if pk is None else files_of_session(session).filter(pk=pk).first()
 
 
 def session_attachments(session: ExperimentSession, file_ids: Iterable[int]) -> list[dict]:

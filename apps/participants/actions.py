@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.experiments.models import Experiment
+from apps.experiments.sessions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
+from apps.teams.models import Team
 
 
 class ParticipantActionError(Exception):
@@ -25,3 +27,30 @@ def set_participant_data(*, participant: Participant, chatbot: Experiment, data:
     row.data = data
     row.save(update_fields=["data", "updated_at"])
     return row
+
+
+@transaction.atomic
+def update_participant(
+    *,
+    team: Team,
+    platform: str,
+    identifier: str,
+    name: str = "",
+    chatbot_data: list[tuple[Experiment, dict | None]],
+) -> Participant:
+    """Find or create the participant (team, platform, identifier), rename them when a name is given,
+    and for each chatbot replace their data (or, with None, make sure they have a data set)."""
+    participant = get_or_create_participant(team=team, platform=platform, identifier=identifier, name=name)
+    if name and participant.name != name:
+        participant.name = name
+        participant.save(update_fields=["name", "updated_at"])
+    for chatbot, data in chatbot_data:
+        if data is None:
+            if chatbot.team_id != participant.team_id:
+                raise ParticipantActionError("The chatbot belongs to another team.")
+            ParticipantData.objects.get_or_create(
+                team_id=participant.team_id, participant=participant, experiment=chatbot
+            )
+        else:
+            set_participant_data(participant=participant, chatbot=chatbot, data=data)
+    return participant

@@ -3,9 +3,10 @@ participant's sessions, and their data per chatbot."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.models import Participant, ParticipantData
@@ -55,3 +56,23 @@ def data_by_chatbot(participant: Participant) -> list[ChatbotData]:
     chatbot_ids = set(rows) | set(sessions_of(participant).values_list("experiment_id", flat=True))
     chatbots = Experiment.objects.filter(team_id=participant.team_id, pk__in=chatbot_ids).order_by("name")
     return [ChatbotData(chatbot, rows[chatbot.pk].data if chatbot.pk in rows else {}) for chatbot in chatbots]
+
+
+def participants_with_data(
+    team: Team, *, identifier: str = "", platform: str = "", chatbot: uuid.UUID | None = None
+) -> QuerySet[Participant]:
+    """The team's participants for the API, each with `chatbot_data`: their data sets (with the
+    chatbot), by chatbot name. With `chatbot` (a public id), only participants with data for that
+    chatbot, and only that data."""
+    data_sets = (
+        ParticipantData.objects.filter(team=team).select_related("experiment").order_by("experiment__name", "id")
+    )
+    participants = Participant.objects.filter(team=team)
+    if identifier:
+        participants = participants.filter(identifier=identifier)
+    if platform:
+        participants = participants.filter(platform=platform)
+    if chatbot is not None:
+        data_sets = data_sets.filter(experiment__public_id=chatbot)
+        participants = participants.filter(pk__in=data_sets.values("participant_id"))
+    return participants.prefetch_related(Prefetch("data_sets", queryset=data_sets, to_attr="chatbot_data"))

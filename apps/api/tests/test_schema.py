@@ -24,5 +24,11 @@ def test_schema_lists_the_public_paths():
         "/api/chat/start/:",
         "/api/chat/{session_id}/{task_id}/poll/:",
         "/api/chat/{session_id}/upload/:",
+        "/api/chat/{session_id}/files/{file_id}/content/:",
+        "/api/files/{id}/content:",
+        "/api/participants:",
+        "/api/sessions/{id}/end_experiment_session/:",
+        "/api/sessions/{id}/tags/:",
+        "/api/sessions/{id}/update_state/:",
     ]:
         assert path in committed

@@ -35,6 +35,16 @@ class CountedCursorPagination(CursorPagination):
             response.data["count"] = self.count
         return response
 
+    def get_paginated_response_schema(self, schema):
+        response_schema = super().get_paginated_response_schema(schema)
+        response_schema["properties"]["count"] = {
+            "type": "integer",
+            "description": "Total number of items matching the query. Only present on the first page "
+            "(requests without a cursor).",
+            "example": 123,
+        }
+        return response_schema
+
 
 def team_chatbots(request):
     versions = Prefetch("versions", queryset=Experiment.objects.filter(is_archived=False))
@@ -73,7 +83,7 @@ def team_sessions(request):
 
 
 @extend_schema(
-    tags=["Sessions"],
+    tags=["Experiment Sessions"],
     summary="List chatbot sessions",
     parameters=[OpenApiParameter("experiment", str, description="Chatbot ID to filter sessions by")],
 )
@@ -88,7 +98,7 @@ class SessionList(ListAPIView):
         return sessions
 
 
-@extend_schema(tags=["Sessions"], summary="Retrieve a session with its messages")
+@extend_schema(tags=["Experiment Sessions"], summary="Retrieve a session with its messages")
 class SessionDetail(RetrieveAPIView):
     serializer_class = ExperimentSessionWithMessagesSerializer
     lookup_field = "public_id"

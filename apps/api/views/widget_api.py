@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from apps.api.authentication import ApiKeyAuthentication
 from apps.api.chatbot_access import chatbot_version, check_message_size
-from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, MessageSerializer
+from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, WidgetMessageSerializer
 from apps.api.throttles import SessionRateThrottle
 from apps.api.widget_access import ChatAccessDenied, check_session_access, session_token, widget_access
 from apps.chat.bot import BotError, receive_message
@@ -50,6 +50,8 @@ class WidgetView(APIView):
                     "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization, X-CSRFToken"
                 )
                 response["Access-Control-Max-Age"] = "600"
+            else:
+                response["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"
         return response
 
 
@@ -168,7 +170,8 @@ class ChatTaskPoll(WidgetView):
             return Response({"detail": "Task not found"}, status=status.HTTP_404_NOT_FOUND)
         reply = getattr(human, "reply", None)
         if reply is not None:
-            return Response({"status": "complete", "message": MessageSerializer(reply).data})
+            message = WidgetMessageSerializer(reply, context={"request": request, "session": session}).data
+            return Response({"status": "complete", "message": message})
         if human.metadata.get("error"):
             return Response(
                 {"status": "error", "error": human.metadata["error"]}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
@@ -198,7 +201,9 @@ class ChatPoll(WidgetView):
         page = list(messages[: limit + 1])
         return Response(
             {
-                "messages": MessageSerializer(page[:limit], many=True).data,
+                "messages": WidgetMessageSerializer(
+                    page[:limit], many=True, context={"request": request, "session": session}
+                ).data,
                 "has_more": len(page) > limit,
                 "session_status": STATUS_NAMES.get(session.status, "unknown"),
             }
