@@ -86,7 +86,7 @@ def respond(
     except BaseException:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
         raise
-    stored = _store_reply(session, human, result, version, participant_data)
+    stored = _store_reply(session, human, run, result, version, participant_data)
     schedule_trace_export(version, stored.trace_id)  # to the version's trace provider, after commit
     return stored
 
@@ -175,7 +175,7 @@ def _run_input(
 
 @transaction.atomic
 def _store_reply(
-    session: ExperimentSession, human: ChatMessage, result, version: Experiment, data: ParticipantData
+    session: ExperimentSession, human: ChatMessage, run: RunInput, result, version: Experiment, data: ParticipantData
 ) -> BotReply:
     reply = ChatMessage.objects.create(
         team_id=session.team_id,
@@ -187,12 +187,19 @@ def _store_reply(
         metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
     )
     ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
-    if result.participant_data != (data.data or {}):
-        data.data = result.participant_data
-        data.save(update_fields=["data", "updated_at"])
-    session.state = result.session_state
-    session.tags = sorted({*session.tags, *result.session_tags})
-    changed = ["state", "tags", "first_activity_at", "last_activity_at", "updated_at"]
+    # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
+    # (the API's tags and state, a team member editing participant data) is kept.
+    if result.participant_data != run.participant_data:
+        row = ParticipantData.objects.select_for_update().get(pk=data.pk)
+        row.data = _apply_changes(row.data, run.participant_data, result.participant_data)
+        row.save(update_fields=["data", "updated_at"])
+    changed = ["first_activity_at", "last_activity_at", "updated_at"]
+    new_tags = set(result.session_tags) - set(session.tags or [])
+    if result.session_state != run.session_state or new_tags:
+        row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
+        session.state = _apply_changes(row.state, run.session_state, result.session_state)
+        session.tags = sorted({*(row.tags or []), *new_tags})
+        changed += ["state", "tags"]
     ended = "end_session" in result.intents
     if ended:
         session.status = ExperimentSession.Status.COMPLETE
@@ -201,3 +208,10 @@ def _store_reply(
     session.touch()
     session.save(update_fields=changed)
     return BotReply(human, reply, result.trace_id, ended)
+
+
+def _apply_changes(current: dict | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """`current` with the keys the run set or removed (going from `before` to `after`)."""
+    merged = {key: value for key, value in (current or {}).items() if key in after or key not in before}
+    merged.update({key: value for key, value in after.items() if key not in before or before[key] != value})
+    return merged

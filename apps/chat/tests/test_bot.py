@@ -142,3 +142,45 @@ def test_a_message_takes_a_bounded_number_of_queries(session, django_assert_max_
         )
         with django_assert_max_num_queries(19):
             respond(session, "Hi")
+
+
+def test_edits_made_while_the_bot_answers_are_kept(team, chatbot, monkeypatch):
+    """The API (tags, state) or a team member (participant data) may change a session while a reply
+    is being made: the reply writes only what its run changed."""
+    from langchain_core.messages import AIMessage
+
+    from apps.chat import bot
+    from apps.experiments import sessions
+    from apps.participants.models import ParticipantData
+
+    llm_params = {**simple_llm_params(chatbot), "tools": ["set_session_state", "update_participant_data"]}
+    pipeline = chatbot.pipeline
+    pipeline_actions.save_pipeline_data(
+        pipeline=pipeline, data=linear(node("llm", "llm", **llm_params)).to_dict(), expected_revision=1
+    )
+    session = session_for(chatbot)
+    sessions.update_session_state(session=session, state={"kept": 1, "stage": "one"})
+    sessions.participant_data_for(session)
+    ParticipantData.objects.filter(experiment=chatbot).update(data={"name": "Ama"})
+    real_run = bot.run_pipeline
+
+    def run_while_others_edit(*args, **kwargs):
+        other = ExperimentSession.objects.get(pk=session.pk)  # another request's copy
+        sessions.add_session_tags(session=other, tags=["flagged"])
+        sessions.update_session_state(session=other, state={"from_api": True})
+        data = ParticipantData.objects.get(experiment=chatbot)
+        data.data = {**data.data, "phone": "+27"}
+        data.save()
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(bot, "run_pipeline", run_while_others_edit)
+    calls = [
+        {"name": "set_session_state", "args": {"key": "stage", "value": "two"}, "id": "a"},
+        {"name": "update_participant_data", "args": {"key": "age", "value": 7}, "id": "b"},
+    ]
+    with use_fake_llm(AIMessage(content="", tool_calls=calls), "Noted"):
+        respond(session, "I am seven")
+    session.refresh_from_db()
+    assert session.state == {"kept": 1, "stage": "two", "from_api": True}
+    assert session.tags == ["flagged"]
+    assert ParticipantData.objects.get(experiment=chatbot).data == {"name": "Ama", "phone": "+27", "age": 7}
