@@ -190,15 +190,15 @@ def _store_reply(
     # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
     # (the API's tags and state, a team member editing participant data) is kept.
     if result.participant_data != run.participant_data:
-        row = ParticipantData.objects.select_for_update().get(pk=data.pk)
-        row.data = _apply_changes(row.data, run.participant_data, result.participant_data)
-        row.save(update_fields=["data", "updated_at"])
+        data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
+        data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
+        data_row.save(update_fields=["data", "updated_at"])
     changed = ["first_activity_at", "last_activity_at", "updated_at"]
     new_tags = set(result.session_tags) - set(session.tags or [])
     if result.session_state != run.session_state or new_tags:
-        row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
-        session.state = _apply_changes(row.state, run.session_state, result.session_state)
-        session.tags = sorted({*(row.tags or []), *new_tags})
+        session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
+        session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
+        session.tags = sorted({*(session_row.tags or []), *new_tags})
         changed += ["state", "tags"]
     ended = "end_session" in result.intents
     if ended:
