@@ -11,19 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _setup_django() -> None:
-    sys.path.insert(0, str(REPO_ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+from harness import setup_django
 
 
 def _alternating(calls: dict, runs: int) -> dict[str, list[float]]:
@@ -44,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=500, help="calls per path")
     args = parser.parse_args()
-    _setup_django()
+    setup_django()
 
     from langchain_core.messages import HumanMessage
     from langchain_openai import ChatOpenAI

@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
-import httpx
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from harness import REPO_ROOT, setup_django, start_server, stop_server
 
 # BENCH_DEBUG=1: long tasks and resource timings of each load, to see where the time goes.
 LONG_TASKS = """
@@ -51,20 +45,6 @@ DRAG_RECORDER = """() => {
   };
   requestAnimationFrame(loop);
 }"""
-
-
-def _setup_django() -> None:
-    sys.path.insert(0, str(REPO_ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def big_graph(count: int, provider_id: int, model_id: int) -> dict:
@@ -127,30 +107,6 @@ def _remove(team, user) -> None:
     Pipeline.objects.filter(team=team).delete()
     team.delete()
     user.delete()
-
-
-def _start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "FAKE_LLM": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/health/").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return server, base
 
 
 def _stats(samples: list[float]) -> str:
@@ -256,7 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (REPO_ROOT / "static" / "dist" / "manifest.json").exists():
         subprocess.run(["npm", "run", "--silent", "build"], cwd=REPO_ROOT, check=True)
-    _setup_django()
+    setup_django()
     from playwright.sync_api import sync_playwright
 
     from apps.utils.browser import CHROMIUM_FLAGS, chromium_path
@@ -266,7 +222,7 @@ def main() -> None:
         print("builder_perf: skipped, chromium is not installed (apt-get install chromium)")
         return
     team, user, pipeline, cookie = _fixture(args.nodes)
-    server, base = _start_server()
+    server, base = start_server({"FAKE_LLM": "1"})
     path = f"/a/{team.slug}/pipelines/{pipeline.pk}/builder/"
     try:
         with sync_playwright() as playwright:
@@ -275,8 +231,7 @@ def main() -> None:
             measure_drag(browser, base, cookie, path, args.moves)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         _remove(team, user)
 
 

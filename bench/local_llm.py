@@ -12,18 +12,10 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from harness import setup_django
+
 PROMPT = "Write a short story about a lighthouse keeper and a storm."
-
-
-def _setup_django() -> None:
-    sys.path.insert(0, str(REPO_ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def measure_loads(runs: int) -> list[float]:
@@ -81,7 +73,7 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=64)
     args = parser.parse_args()
 
-    _setup_django()
+    setup_django()
     from django.conf import settings
     from django.test import override_settings
 

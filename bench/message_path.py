@@ -19,32 +19,18 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
+from harness import setup_django, start_server, stop_server
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
-
-def _setup_django() -> None:
+def _setup() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
-    sys.path.insert(0, str(REPO_ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    setup_django()
 
 
 def _fixture():
@@ -133,9 +119,7 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
 
 
 def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
     env = {
-        **os.environ,
         "FAKE_LLM": "1",
         "LLM_USAGE_WRITE_SYNC": "0",
         # The benchmark measures the path, not the rate limits.
@@ -145,21 +129,7 @@ def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.P
         "DB_POOL_MIN_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "20"),
         **extra_env,
     }
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
-    server = subprocess.Popen([*command, "--log-level", "warning", "--workers", str(workers)], cwd=REPO_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/health/").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return server, base
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    server.wait(timeout=30)
+    return start_server(env, workers)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -202,7 +172,7 @@ def _fast_paths(args, chatbot, key, chat) -> None:
             f"({baseline_errors} errors); ratio {rate / baseline_rate:.2f}"
         )
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 async def _conversation(client: httpx.AsyncClient, url: str, headers: dict, turns: int) -> tuple[list[float], int]:
@@ -275,7 +245,7 @@ def _slow_model(args, chatbot, key) -> None:
             f"p50 {p50:.1f} ms / p95 {p95:.1f} ms / max {max(delays):.1f} ms"
         )
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 def main() -> None:
@@ -289,7 +259,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=10)
     parser.add_argument("--skip-slow", action="store_true", help="only the instant-model measurements")
     args = parser.parse_args()
-    _setup_django()
+    _setup()
     team, chatbot, key, chat = _fixture()
     try:
         _fast_paths(args, chatbot, key, chat)
