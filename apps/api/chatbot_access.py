@@ -43,9 +43,9 @@ def _uuid(value) -> uuid.UUID:
 
 
 def chatbot_for(team, public_id) -> Experiment:
-    experiment = Experiment.objects.filter(
-        team=team, public_id=_uuid(public_id), working_version__isnull=True, is_archived=False
-    ).first()
+    working = Experiment.objects.filter(working_version__isnull=True, is_archived=False)
+    # With its pipeline: what the working copy runs when no version is published.
+    experiment = working.filter(team=team, public_id=_uuid(public_id)).select_related("pipeline").first()
     if experiment is None:
         raise NotFound("No such chatbot")
     experiment.team = team  # the caller's, already loaded
@@ -73,6 +73,8 @@ def session_for(team, public_id, experiment: Experiment | None = None) -> Experi
     if session is None:
         raise NotFound("No such session")
     session.team = team  # the caller's, already loaded
+    if experiment is not None:
+        session.experiment = experiment  # the same row, with its pipeline already loaded
     return session
 
 

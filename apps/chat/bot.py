@@ -114,19 +114,21 @@ def _store_human_message(
         existing = ChatMessage.objects.filter(chat_id=session.chat_id, external_id=message_id).first()
         if existing is not None:
             return existing, False
+    fields = {
+        "team_id": session.team_id,
+        "chat_id": session.chat_id,
+        "message_type": ChatMessage.Type.HUMAN,
+        "content": text,
+        "attachments": attachments,
+        "external_id": message_id or None,
+        "metadata": {"hidden": True} if hidden else {},
+        "processing_started_at": timezone.now() if claim else None,
+    }
+    if not message_id:  # nothing to collide with: one autocommitted insert
+        return ChatMessage.objects.create(**fields), True
     try:
         with transaction.atomic():
-            message = ChatMessage.objects.create(
-                team_id=session.team_id,
-                chat_id=session.chat_id,
-                message_type=ChatMessage.Type.HUMAN,
-                content=text,
-                attachments=attachments,
-                external_id=message_id or None,
-                metadata={"hidden": True} if hidden else {},
-                processing_started_at=timezone.now() if claim else None,
-            )
-            return message, True
+            return ChatMessage.objects.create(**fields), True
     except IntegrityError:  # the same message id, stored by a concurrent delivery
         return ChatMessage.objects.get(chat_id=session.chat_id, external_id=message_id), False
 

@@ -150,7 +150,7 @@ def archive_chatbot(*, experiment: Experiment) -> None:
 def serving_version(experiment: Experiment) -> Experiment:
     """The version channels serve: the published one, else the working copy."""
     working = experiment.working
-    published = working.versions.filter(is_published=True).first()
+    published = working.versions.filter(is_published=True).select_related("pipeline").first()
     return published or working
 
 

@@ -140,7 +140,7 @@ def test_a_message_takes_a_bounded_number_of_queries(session, django_assert_max_
         session = ExperimentSession.objects.select_related("team", "experiment", "participant", "chat").get(
             pk=session.pk
         )
-        with django_assert_max_num_queries(19):
+        with django_assert_max_num_queries(18):
             respond(session, "Hi")
 
 
