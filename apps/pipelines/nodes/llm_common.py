@@ -133,10 +133,12 @@ def fit_history(params: LlmParams, context, system: str, history: list[BaseMessa
 
 
 def _surely_fits(budget: int, system: str, user: str, history: list[BaseMessage]) -> bool:
-    """A token is at least one character, so a prompt with fewer characters (plus each message's
-    framing) than the budget fits without counting: the common case of a short conversation."""
+    """A token is at least one byte of UTF-8 (byte-level BPE; a character of many scripts is several
+    tokens), so a prompt with fewer bytes (plus each message's framing) than the budget fits without
+    counting: the common case of a short conversation."""
     framing = 8 * (len(history) + 3)
-    return len(system) + len(user) + sum(len(message.text) for message in history) + framing <= budget
+    size = sum(len(text.encode()) for text in (system, user, *(message.text for message in history)))
+    return size + framing <= budget
 
 
 def _summarized(params: LlmParams, context, history: list[BaseMessage], budget: int) -> list[BaseMessage]:

@@ -155,7 +155,7 @@ def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool):
             scope.on_node_event(
                 "node_start", {"node_id": node.id, "name": node.name, "type": node.type, "input": span.input}
             )
-        scope.repo.release_connection()
+        scope.repo.release_connection()  # nothing held while the node waits on a model
         started = time.perf_counter()
         result: NodeResult | None = None
         try:
@@ -167,6 +167,9 @@ def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool):
             span.error = f"{type(error).__name__}: {error}"
             raise PipelineRunError(f"Node '{node.name}' failed unexpectedly: {error}", node_id=node.id) from error
         finally:
+            # Parallel branches run on LangGraph's own threads, where nobody else would ever give
+            # the connection back; on the run's thread, the next node or query takes one again.
+            scope.repo.release_connection()
             span.duration_ms = int((time.perf_counter() - started) * 1000)
             span.details = {**span.details, **context.details}
             if scope.on_node_event is not None:

@@ -49,9 +49,10 @@ class OrmRepository:
         return self._models[model_id]
 
     def release_connection(self) -> None:
-        """Give the database connection back to the pool before a node's (maybe slow) work, so a
-        conversation waiting on a model holds no connection. Without a pool, closing would only
-        cost a reconnect, so the connection is kept."""
+        """Give this thread's database connection back to the pool, before and after each node: a
+        conversation waiting on a model holds none, and a parallel branch's thread (LangGraph's
+        own) leaves none behind. Without a pool, closing would only cost a reconnect, so the
+        connection is kept."""
         if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
             connection.close()
 

@@ -39,6 +39,21 @@ def test_truncate_to_a_token_budget_drops_the_oldest(repo, fake_model):
     assert repo.traces[-1].spans[1].details["history"]["dropped"] == len(HISTORY) - len(kept)
 
 
+def test_scripts_with_several_tokens_a_character_are_trimmed_too(repo, fake_model):
+    """Fewer characters than the budget is no proof of fitting: Amharic runs about two tokens a character."""
+    from apps.service_providers.tokens import count_message_tokens
+
+    question, answer = HumanMessage("ሰላም እንዴት ነህ ዛሬ ጥሩ ቀን ነው"), AIMessage("እሺ አመሰግናለሁ በጣም ጥሩ")
+    amharic = [question, answer, question, answer]
+    # 147 characters with framing, 178 tokens: a character count would call it fitting.
+    params = {"prompt": "Be kind.", "history_mode": "truncate_tokens", "history_token_limit": 150}
+    graph = linear(node("llm", "llm", **params, **LLM))
+    run_pipeline(graph, RunInput("ሰላም", history=amharic), repo)
+    system, *history, user = fake_model.calls[0]
+    assert len(history) < len(amharic)
+    assert count_message_tokens([system, *history, user]) <= 150
+
+
 def test_budget_defaults_to_the_model_limit(repo, fake_model):
     repo.token_limits[1] = 1500  # minus the reply reserve (1024): about 476 tokens of history
     run_pipeline(linear(node("llm", "llm", **LLM)), RunInput("now", history=HISTORY), repo)

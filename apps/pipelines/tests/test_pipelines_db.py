@@ -15,7 +15,7 @@ from apps.pipelines.models import Pipeline, PipelineChatHistory
 from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import run_pipeline
-from apps.pipelines.tests.graphs import linear, node
+from apps.pipelines.tests.graphs import edge, linear, node, pipeline
 from apps.service_providers.actions import delete_provider
 from apps.service_providers.exceptions import ProviderInUse
 from apps.service_providers.kinds import get_kind
@@ -162,3 +162,43 @@ def test_import_and_export_commands(team, assistant, tmp_path):
     out = io.StringIO()
     call_command("import_pipeline", str(path), team=team.slug, name="Copy", stdout=out)
     assert Pipeline.objects.filter(team=team, name="Copy").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_branches_give_their_connections_back_to_the_pool():
+    """Parallel branches run on LangGraph's threads: their connections must go back to the pool,
+    or a few fan-out messages would exhaust it."""
+    from django.db import connection
+
+    from apps.utils.factories.team import TeamFactory
+
+    if not connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        pytest.skip("needs the connection pool (DB_POOL)")
+    team = TeamFactory()
+    provider = LlmProviderFactory(team=team)
+    model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
+    llm = {"llm_provider_id": provider.pk, "llm_model_id": model.pk, "history_type": "node"}
+    nodes = [
+        node("start", "start"),
+        node("left", "llm", **llm),
+        node("right", "llm", **llm),
+        node("merge", "render_template", template_string="{{ input }}"),
+        node("end", "end"),
+    ]
+    edges = [
+        edge("start", "left"),
+        edge("start", "right"),
+        edge("left", "merge"),
+        edge("right", "merge"),
+        edge("merge", "end"),
+    ]
+    graph = pipeline(nodes, edges)
+    pool = connection.pool
+    connection.close()
+    in_use = lambda: pool.get_stats()["pool_size"] - pool.get_stats()["pool_available"]  # noqa: E731
+    before = in_use()
+    with use_fake_llm():
+        for turn in range(3):
+            run_pipeline(graph, RunInput(f"turn {turn}", session_id=1), OrmRepository(team))
+    connection.close()
+    assert in_use() == before
