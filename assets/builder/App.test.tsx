@@ -60,6 +60,29 @@ describe("the builder app", () => {
     store.getState().dispose();
   });
 
+  it("gives the canvas the keyboard focus for select all and copy, and leaves them to the browser elsewhere", () => {
+    const { container, store } = setup();
+    const canvas = container.querySelector(".react-flow") as HTMLElement;
+    expect(canvas.getAttribute("tabindex")).toBe("-1");
+    const press = (target: HTMLElement, key: string) => {
+      const event = new KeyboardEvent("keydown", { key, ctrlKey: true, bubbles: true, cancelable: true });
+      target.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(press(container.querySelector('aside[aria-label="Settings"]') as HTMLElement, "a")).toBe(false);
+    expect(store.getState().nodes.some((node) => node.selected)).toBe(false);
+    canvas.focus();
+    let prevented = false;
+    act(() => {
+      prevented = press(canvas, "a");
+    });
+    expect(prevented).toBe(true);
+    expect(store.getState().nodes.every((node) => node.selected)).toBe(true);
+    expect(press(canvas, "c")).toBe(true);
+    expect(store.getState().clipboard?.nodes).toHaveLength(3);
+    store.getState().dispose();
+  });
+
   it("offers a reload when the pipeline was changed elsewhere", async () => {
     const { store } = setup();
     act(() => store.setState({ saveState: "conflict", saveError: "Changed elsewhere", dirty: true }));

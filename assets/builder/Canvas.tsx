@@ -88,6 +88,8 @@ export function Canvas({ nodes, edges, readOnly, issuesByEdge, onNodesChange, on
   return (
     <ReactFlow<FlowNode, FlowEdge>
       aria-label={label}
+      // Focusable, so a click on the empty canvas gives it the keyboard focus (copy, paste and select all act on the graph).
+      tabIndex={-1}
       nodes={nodes}
       edges={shownEdges}
       nodeTypes={nodeTypes}

@@ -1,6 +1,8 @@
 // Keyboard shortcuts of the builder (ignored while typing in a field, except save).
+// Copy, paste and select all belong to the canvas: elsewhere (the test reply, the run steps, the issues)
+// the browser keeps them, so text can be selected and copied.
 import { useEffect } from "react";
-import type { BuilderStoreApi } from "./store";
+import type { BuilderStore, BuilderStoreApi } from "./store";
 
 export interface ShortcutActions {
   fitView: () => void;
@@ -10,6 +12,16 @@ export function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable || target.closest(".cm-editor")) return true;
   return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/** Whether the keyboard focus is on the canvas (the React Flow wrapper, a node or an edge). */
+export function isOnCanvas(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest(".react-flow") !== null;
+}
+
+/** Whether the document has selected text (a non-collapsed selection). */
+export function hasTextSelection(): boolean {
+  return window.getSelection()?.isCollapsed === false;
 }
 
 /** Run the shortcut for `event`; returns whether one matched. */
@@ -23,13 +35,11 @@ export function handleShortcut(event: KeyboardEvent, store: BuilderStoreApi, act
   }
   if (isTyping(event.target)) return false;
   if (mod && !event.altKey) {
+    if (key === "c" || key === "v" || key === "a") return handleClipboardKey(key, event.target, state);
     if (key === "z" && event.shiftKey) state.redo();
     else if (key === "z") state.undo();
     else if (key === "y") state.redo();
     else if (key === "d") state.duplicateSelected();
-    else if (key === "c") state.copySelected();
-    else if (key === "v") state.paste();
-    else if (key === "a") state.selectAll();
     else return false;
     return true;
   }
@@ -38,6 +48,27 @@ export function handleShortcut(event: KeyboardEvent, store: BuilderStoreApi, act
   else if (event.shiftKey && key === "l") void state.layout();
   else if (event.shiftKey && key === "f") actions.fitView();
   else return false;
+  return true;
+}
+
+/**
+ * Copy, paste and select all: always on the canvas; elsewhere copy and paste only act on the graph when there is
+ * something to act on and no selected text, and select all is left to the browser.
+ */
+function handleClipboardKey(key: "c" | "v" | "a", target: EventTarget | null, state: BuilderStore): boolean {
+  const onCanvas = isOnCanvas(target);
+  if (key === "a") {
+    if (!onCanvas) return false;
+    state.selectAll();
+    return true;
+  }
+  if (key === "c") {
+    if (!onCanvas && (hasTextSelection() || !state.nodes.some((node) => node.selected))) return false;
+    state.copySelected();
+    return true;
+  }
+  if (!onCanvas && (hasTextSelection() || !state.clipboard)) return false;
+  state.paste();
   return true;
 }
 

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
-import { emptyRun, runReducer, type RunState } from "./testRun";
+import { emptyRun, historyToSend, MAX_HISTORY, participantTextAfter, runReducer, type RunState, type Turn } from "./testRun";
 
 function play(events: [string, Record<string, unknown>][]): RunState {
   const start: RunState = { ...emptyRun, running: true };
@@ -37,5 +37,39 @@ describe("runReducer", () => {
     expect(state.steps[0]).toMatchObject({ status: "error", error: "Model failed" });
     const invalid = play([["error", { message: "Invalid", issues: [{ message: "bad", node_id: "n3" }] }]]);
     expect(invalid.issues).toEqual([{ message: "bad", node_id: "n3" }]);
+  });
+
+  it("keeps the participant data the run ended with, to start the next turn from", () => {
+    const state = play([["done", { output: "Hi", routes: {}, participant_data: { name: "Ada", visits: 2 }, trace_id: null }]]);
+    expect(state.participantData).toEqual({ name: "Ada", visits: 2 });
+    expect(participantTextAfter(state, "{}")).toBe('{\n  "name": "Ada",\n  "visits": 2\n}');
+    const without = play([["done", { output: "Hi", routes: {} }]]);
+    expect(without.participantData).toBeNull();
+    expect(participantTextAfter(without, '{"a": 1}')).toBe('{"a": 1}');
+    const failed = play([["error", { message: "Model failed" }]]);
+    expect(participantTextAfter(failed, '{"a": 1}')).toBe('{"a": 1}');
+    expect(play([["done", { output: "", participant_data: [1] }]]).participantData).toBeNull();
+  });
+});
+
+describe("historyToSend", () => {
+  const conversation = (exchanges: number): Turn[] =>
+    Array.from({ length: exchanges }, (_, i): Turn[] => [
+      { role: "human", content: `q${i}` },
+      { role: "ai", content: `a${i}` },
+    ]).flat();
+
+  it("sends the whole history up to the server's limit", () => {
+    const history = conversation(MAX_HISTORY / 2);
+    expect(historyToSend(history)).toEqual(history);
+    expect(historyToSend([])).toEqual([]);
+  });
+
+  it("sends only the last 200 messages of a longer conversation, starting with a human turn", () => {
+    const sent = historyToSend(conversation(150));
+    expect(MAX_HISTORY).toBe(200);
+    expect(sent).toHaveLength(200);
+    expect(sent[0]).toEqual({ role: "human", content: "q50" });
+    expect(sent.at(-1)).toEqual({ role: "ai", content: "a149" });
   });
 });

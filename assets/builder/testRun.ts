@@ -23,6 +23,27 @@ export interface RunState {
   traceUrl: string | null;
   output: string | null;
   routes: Record<string, string>;
+  /** The participant data after the run (`done`), to start the next turn from; null when the server sent none. */
+  participantData: Record<string, unknown> | null;
+}
+
+/** One message of the conversation sent as `history`. */
+export interface Turn {
+  role: "human" | "ai";
+  content: string;
+}
+
+/** The server refuses a longer `history` (docs/builder-api.md, `POST builder/test/`). */
+export const MAX_HISTORY = 200;
+
+/** The history to send with the next message: the last MAX_HISTORY messages. */
+export function historyToSend(history: Turn[]): Turn[] {
+  return history.length > MAX_HISTORY ? history.slice(-MAX_HISTORY) : history;
+}
+
+/** The participant data input after a run: the data the run ended with (pretty JSON), else `current` unchanged. */
+export function participantTextAfter(run: RunState, current: string): string {
+  return run.participantData ? JSON.stringify(run.participantData, null, 2) : current;
 }
 
 export const emptyRun: RunState = {
@@ -35,11 +56,16 @@ export const emptyRun: RunState = {
   traceUrl: null,
   output: null,
   routes: {},
+  participantData: null,
 };
 
 function text(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function runReducer(state: RunState, event: string, data: Record<string, unknown>): RunState {
@@ -82,6 +108,7 @@ export function runReducer(state: RunState, event: string, data: Record<string, 
         routes: (data.routes as Record<string, string>) ?? {},
         traceId: text(data.trace_id),
         traceUrl: text(data.trace_url),
+        participantData: isObject(data.participant_data) ? data.participant_data : null,
       };
     }
     case "error":

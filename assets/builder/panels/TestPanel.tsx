@@ -3,13 +3,8 @@ import { useRef, useState, type FormEvent } from "react";
 import { traceUrl as traceUrlFor } from "../api";
 import { useBuilder, useBuilderApi } from "../context";
 import { streamEvents } from "../sse";
-import { emptyRun, runReducer, type RunState } from "../testRun";
+import { emptyRun, historyToSend, participantTextAfter, runReducer, type RunState, type Turn } from "../testRun";
 import { RunSteps } from "./RunSteps";
-
-interface Turn {
-  role: "human" | "ai";
-  content: string;
-}
 
 export function TestPanel({ onClose }: { onClose: () => void }) {
   const store = useBuilderApi();
@@ -42,7 +37,7 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
       await streamEvents({
         url: api.urls.test,
         csrfToken: api.csrfToken,
-        body: { message: text, participant_data: participant.value, history },
+        body: { message: text, participant_data: participant.value, history: historyToSend(history) },
         signal: controller.signal,
         onEvent: (kind, data) => {
           current = runReducer(current, kind, data);
@@ -61,6 +56,9 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
     abort.current = null;
     if (!current.error) {
       setHistory((turns) => [...turns, { role: "human", content: text }, { role: "ai", content: current.reply }]);
+      // The next turn starts from the participant data this one ended with, as in a real conversation.
+      const ended = current;
+      setParticipantText((previous) => participantTextAfter(ended, previous));
     }
   };
 
