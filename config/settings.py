@@ -168,6 +168,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Chat uploads (apps/files): the reference API's 50 MB a file and 50 MB a request, or lower.
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 FILE_UPLOAD_MAX_TOTAL_BYTES = env.int("FILE_UPLOAD_MAX_TOTAL_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_MAX_SESSION_BYTES = env.int("FILE_UPLOAD_MAX_SESSION_BYTES", default=200 * 1024 * 1024)
+FILE_UPLOADS_PER_SESSION_PER_MINUTE = env.int("FILE_UPLOADS_PER_SESSION_PER_MINUTE", default=10)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

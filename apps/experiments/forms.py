@@ -87,7 +87,13 @@ class ChatbotSettingsForm(forms.Form):
         label="Participant allow-list",
         help_text="One identifier (email, phone number, …) per line. Leave empty to let anyone chat.",
     )
-    file_uploads_enabled = forms.BooleanField(required=False, label="Participants may upload files")
+    file_uploads_enabled = forms.BooleanField(
+        required=False,
+        label="Participants may upload files",
+        help_text="Like every other setting, participants get it from the version they talk to: a session's "
+        "pinned version, else the published version, else this working copy. Publish a version to change it "
+        "for them.",
+    )
     voice_provider = forms.ModelChoiceField(
         queryset=VoiceProvider.objects.none(),
         required=False,

@@ -35,6 +35,18 @@ def published_version(chatbot: Experiment) -> Experiment | None:
     return chatbot.versions.filter(is_published=True).first()
 
 
+def served_version(session: ExperimentSession) -> Experiment:
+    """The version a session's participant meets: the one the session is pinned to, else the
+    published version, else the working copy (the same rule as the bot runtime's)."""
+    working = session.experiment.working
+    if session.version_number is not None:
+        pinned = working.versions.filter(version_number=session.version_number).select_related("pipeline").first()
+        if pinned is not None:
+            return pinned
+    published = working.versions.filter(is_published=True).select_related("pipeline").first()
+    return published or working
+
+
 def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:
     return chatbot.versions.order_by("-version_number")
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Exists, Func, JSONField, OuterRef, Value
+from django.db.models import Exists, Func, JSONField, OuterRef, Sum, Value
 from django.utils import timezone
 
 from apps.chat.models import ChatMessage
-from apps.experiments.models import ExperimentSession
+from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import served_version
 from apps.files import content_types, limits
 from apps.files.exceptions import FileTooLarge, FileTypeNotAllowed, FileUploadError, UploadsDisabled
 from apps.files.models import File
 from apps.participants.models import Participant
+
+logger = logging.getLogger(__name__)
 
 
 class _JsonbObject(Func):
@@ -32,19 +36,44 @@ class _JsonbArray(Func):
 UNATTACHED_FILE_LIFETIME = timedelta(days=1)
 
 
-def check_uploads_enabled(session: ExperimentSession) -> None:
-    if not session.experiment.file_uploads_enabled:
+def check_uploads_enabled(session: ExperimentSession, version: Experiment | None = None) -> None:
+    """Raise UploadsDisabled unless the version the participant talks to takes files: `version` when
+    the caller knows it (a team member's chat with the working copy), else the session's served
+    version (pinned, else published, else the working copy)."""
+    if not (version or served_version(session)).file_uploads_enabled:
         raise UploadsDisabled("File uploads are not enabled for this chatbot")
 
 
+def _session_bytes(session: ExperimentSession) -> int:
+    return File.objects.filter(team_id=session.team_id, session=session).aggregate(total=Sum("size"))["total"] or 0
+
+
+def _check_session_quota(session: ExperimentSession, incoming: int) -> None:
+    limit = limits.max_session_bytes()
+    if _session_bytes(session) + incoming > limit:
+        raise FileTooLarge(
+            f"This conversation's files would together be larger than {limits.megabytes(limit)}, "
+            "the most one conversation may hold"
+        )
+
+
 def store_upload(
-    *, session: ExperimentSession, files: Sequence[UploadedFile], uploaded_by: Participant | None = None
+    *,
+    session: ExperimentSession,
+    files: Sequence[UploadedFile],
+    uploaded_by: Participant | None = None,
+    version: Experiment | None = None,
 ) -> list[File]:
     """Check and store the files uploaded to a chat session, all or none.
 
-    Raises UploadsDisabled (the chatbot does not take files), FileTooLarge (one file or the request
-    over its limit) or FileTypeNotAllowed (judged by the file's first bytes, not only the client's type)."""
-    check_uploads_enabled(session)
+    Raises UploadsDisabled (the version the participant talks to does not take files: see
+    check_uploads_enabled), FileTooLarge (one file, the request or the session's files together over
+    their limit) or FileTypeNotAllowed (judged by the file's first bytes, not only the client's type).
+
+    The bytes are written before any database work, then the rows are created in one short
+    transaction (which re-checks the session's quota with the session row locked); if anything
+    fails, whatever was written is deleted."""
+    check_uploads_enabled(session, version)
     if not files:
         raise FileUploadError("Choose at least one file to upload")
     if len(files) > limits.MAX_FILES_PER_REQUEST:
@@ -53,8 +82,10 @@ def store_upload(
     for upload in files:
         if (upload.size or 0) > max_file:
             raise FileTooLarge(f"{upload.name} is larger than {limits.megabytes(max_file)}")
-    if sum(upload.size or 0 for upload in files) > max_total:
+    incoming = sum(upload.size or 0 for upload in files)
+    if incoming > max_total:
         raise FileTooLarge(f"The files together are larger than {limits.megabytes(max_total)}")
+    _check_session_quota(session, incoming)  # early, before writing anything
     checked = []
     for upload in files:
         name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
@@ -67,26 +98,39 @@ def store_upload(
                 f"{name}: this kind of file cannot be uploaded. Allowed: {content_types.ALLOWED_DESCRIPTION}."
             )
         checked.append((upload, name, content_type))
-    stored: list[File] = []
+    written: list[File] = []
     try:
+        # Slow storage I/O first, outside any transaction: no connection is held while it runs.
+        for upload, name, content_type in checked:
+            record = File(
+                team=session.team,
+                session=session,
+                uploaded_by=uploaded_by,
+                name=name,
+                content_type=content_type,
+                size=upload.size or 0,
+            )
+            written.append(record)
+            record.file.save(name, upload, save=False)
         with transaction.atomic():
-            for upload, name, content_type in checked:
-                record = File(
-                    team=session.team,
-                    session=session,
-                    uploaded_by=uploaded_by,
-                    name=name,
-                    content_type=content_type,
-                    size=upload.size or 0,
-                )
-                record.file.save(name, upload, save=False)
-                stored.append(record)
+            # Concurrent uploads to one session queue here, so the quota holds across them.
+            ExperimentSession.objects.select_for_update().filter(pk=session.pk).exists()
+            _check_session_quota(session, incoming)
+            for record in written:
                 record.save()
     except BaseException:
-        for record in stored:  # no orphaned files on disk when the rows were rolled back
-            record.file.delete(save=False)
+        _delete_written(written)
         raise
-    return stored
+    return written
+
+
+def _delete_written(records: Sequence[File]) -> None:
+    """Remove the stored bytes of rows that were never committed: no orphaned files in storage."""
+    for record in records:
+        try:
+            record.file.delete(save=False)  # a no-op when nothing was written for it
+        except Exception:  # keep cleaning up; the original error is what the caller sees
+            logger.exception("Could not delete the stored upload %s", record.file.name)
 
 
 def delete_file(file: File) -> None:

@@ -28,3 +28,14 @@ class AttachmentError(FileUploadError):
     """Attachment ids that are not files of the session (or uploads are off)."""
 
     field = "attachment_ids"
+
+
+class TooManyUploads(FileUploadError):
+    """Over the per-session upload rate; `retry_after` is how many seconds until the next window."""
+
+    status_code = 429
+    field = None
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

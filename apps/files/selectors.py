@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from apps.experiments.models import ExperimentSession
+from apps.experiments.models import Experiment, ExperimentSession
 from apps.files import limits
 from apps.files.actions import check_uploads_enabled
 from apps.files.exceptions import AttachmentError, UploadsDisabled
@@ -39,14 +39,17 @@ def file_of_session(session: ExperimentSession, file_id) -> File | None:
     return None if pk is None else files_of_session(session).filter(pk=pk).first()
 
 
-def session_attachments(session: ExperimentSession, file_ids: Iterable[int]) -> list[dict]:
+def session_attachments(
+    session: ExperimentSession, file_ids: Iterable[int], version: Experiment | None = None
+) -> list[dict]:
     """The attachment records (ChatMessage.attachments) for files uploaded to this session, in the
-    order given. Raises AttachmentError if uploads are off or any id is not a file of the session."""
+    order given. Raises AttachmentError if uploads are off for the version the participant talks to
+    (`version`, else the session's served version) or any id is not a file of the session."""
     ids = list(dict.fromkeys(int(file_id) for file_id in file_ids))
     if not ids:
         return []
     try:
-        check_uploads_enabled(session)
+        check_uploads_enabled(session, version)
     except UploadsDisabled as error:
         raise AttachmentError(error.message) from None
     if len(ids) > limits.MAX_ATTACHMENTS_PER_MESSAGE:

@@ -22,3 +22,16 @@ def office_zip(part: str) -> bytes:
 
 def upload(name: str = "notes.txt", content: bytes = b"Take two tablets daily.", content_type: str = "text/plain"):
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def downloaded(response) -> bytes:
+    """The body of a download from the test client (its streaming content is an async iterator)."""
+    from asgiref.sync import async_to_sync
+
+    if not response.is_async:
+        return b"".join(response.streaming_content)
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return async_to_sync(collect)()

@@ -10,7 +10,7 @@ from apps.api.tests.test_widget_upload import post_files, started
 from apps.channels.models import ExperimentChannel
 from apps.chat.bot import respond
 from apps.files import actions
-from apps.files.testing import PDF, upload
+from apps.files.testing import PDF, downloaded, upload
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.utils.factories.experiments import session_for, simple_chatbot
 
@@ -31,7 +31,7 @@ def stored_file(chatbot, name="Dose plan.txt", content=b"Take two tablets daily.
 
 
 def content(response) -> bytes:
-    return b"".join(response.streaming_content)
+    return downloaded(response)
 
 
 def test_download_with_the_api_key(api, chatbot):

@@ -170,3 +170,13 @@ def test_the_streaming_variant_takes_attachments(widget, chatbot):
     assert "Take two tablets daily." in events[-1][1]["content"]
     human = ChatMessage.objects.get(chat__session__public_id=session_id, message_type="human")
     assert [a["file_id"] for a in human.attachments] == [file["id"]]
+
+
+def test_a_session_over_its_total_quota_is_refused(widget, chatbot, settings):
+    settings.FILE_UPLOAD_MAX_SESSION_BYTES = 40  # each upload() is 23 bytes
+    client, session_id = started(widget, chatbot)
+    assert post_files(client, session_id, upload()).status_code == 201
+    response = post_files(client, session_id, upload("b.txt"))
+    assert response.status_code == 413
+    assert "larger than 40 bytes" in response.json()["detail"]
+    assert File.objects.count() == 1

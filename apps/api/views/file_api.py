@@ -17,7 +17,7 @@ from apps.files.views import download_response
 
 class AnyAcceptNegotiation(DefaultContentNegotiation):
     """A download answers any Accept header (e.g. application/octet-stream): the file is a
-    FileResponse that is never rendered, and errors are rendered as JSON."""
+    streaming response that is never rendered, and errors are rendered as JSON."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type

@@ -73,7 +73,7 @@ def chat_page(request, team_slug: str, pk: int, session_id):
         "upload_url": reverse(
             "chatbots:chat_upload", kwargs={"team_slug": team_slug, "pk": chatbot.pk, "session_id": session.public_id}
         )
-        if chatbot.file_uploads_enabled
+        if version.file_uploads_enabled
         else "",
         "file_links": request.team_membership.has_perm(FILE_READ_PERMISSION),
     }
@@ -90,7 +90,7 @@ async def chat_stream(request, team_slug: str, pk: int, session_id):
     session, version = await sync_to_async(_stream_target)(request, pk, session_id)
     form = ChatMessageForm(request.POST)
     try:
-        attachments = await sync_to_async(form_attachments)(session, form)
+        attachments = await sync_to_async(form_attachments)(session, form, version)
     except AttachmentError as error:
         return error_response(error.message)
     return reply_response(session, form, version=version, seed_message=version.seed_message, attachments=attachments)
@@ -100,5 +100,5 @@ async def chat_stream(request, team_slug: str, pk: int, session_id):
 @require_POST
 def chat_upload(request, team_slug: str, pk: int, session_id):
     """Files for the member's next message (JSON, like the widget API's upload)."""
-    session, _ = _own_web_session(request, chatbot_or_404(request, pk), session_id)
-    return upload_response(request, session)
+    session, version = _own_web_session(request, chatbot_or_404(request, pk), session_id)
+    return upload_response(request, session, version)  # the version this page talks to

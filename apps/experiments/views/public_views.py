@@ -68,7 +68,7 @@ def public_chat(request, public_id):
         "stream_url": reverse("public_chat:stream", kwargs={"public_id": public_id, "session_id": session.public_id}),
         "new_chat_url": reverse("public_chat:chat", kwargs={"public_id": public_id}) + "?new=1",
         "upload_url": reverse("public_chat:upload", kwargs={"public_id": public_id, "session_id": session.public_id})
-        if chatbot.file_uploads_enabled
+        if selectors.served_version(session).file_uploads_enabled
         else "",
     }
     return render(request, "experiments/public/chat.html", context)

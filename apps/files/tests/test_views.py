@@ -3,7 +3,7 @@
 import pytest
 
 from apps.files import actions
-from apps.files.testing import upload
+from apps.files.testing import downloaded, upload
 from apps.teams import roles
 from apps.utils.factories.experiments import session_for, simple_chatbot
 from apps.utils.factories.team import MembershipFactory
@@ -26,7 +26,7 @@ def test_a_member_downloads_an_attachment(admin_client, team):
     assert response["Content-Disposition"] == 'attachment; filename="Dose plan.txt"'
     assert response["Content-Type"] == "text/plain"
     assert response["Content-Security-Policy"] == "sandbox"
-    assert b"".join(response.streaming_content) == b"Take two tablets daily."
+    assert downloaded(response) == b"Take two tablets daily."
 
 
 def test_another_teams_file_is_not_found(admin_client, team, other_team):
