@@ -210,6 +210,10 @@ SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLU
 # Production: Redis. Embedded default: the same PostgreSQL through kombu's SQLAlchemy transport,
 # so `make run` needs no broker server. See docs/adr/0002-celery-broker.md.
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds API rate-limit counters and upload rate limits: Redis shares them between web
+# nodes; the embedded default runs one web process, so its memory is enough.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 _sqlalchemy_url = DATABASE_URL.replace("postgres://", "postgresql://", 1).replace(
     "postgresql://", "postgresql+psycopg://", 1
 )

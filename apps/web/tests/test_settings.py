@@ -54,3 +54,11 @@ def test_production_refuses_missing_encryption_keys():
     )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_with_redis_rate_limits_are_counted_in_redis():
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6399/3", "DATABASE_URL": "postgres://u@127.0.0.1:1/x"}
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    command = [sys.executable, "manage.py", "shell", "-c", code]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
