@@ -17,8 +17,8 @@ from django.utils import timezone
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from apps.chat.models import ChatMessage
-from apps.experiments.actions import serving_version
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import served_version
 from apps.experiments.sessions import participant_data_for
 from apps.files.pipeline_input import message_with_attachments
 from apps.participants.models import ParticipantData
@@ -76,7 +76,7 @@ def respond(
         if not _claim(human):
             raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
     try:
-        version = version or _pinned_version(session) or serving_version(session.experiment)
+        version = version or served_version(session)
         participant_data = participant_data_for(session)
         run = _run_input(session, version, human, participant_data.data or {})
         result = run_pipeline(version.pipeline.graph, run, OrmRepository(session.team), on_token=on_token)
@@ -131,12 +131,6 @@ def _store_human_message(
             return ChatMessage.objects.create(**fields), True
     except IntegrityError:  # the same message id, stored by a concurrent delivery
         return ChatMessage.objects.get(chat_id=session.chat_id, external_id=message_id), False
-
-
-def _pinned_version(session: ExperimentSession) -> Experiment | None:
-    if session.version_number is None:
-        return None
-    return session.experiment.versions.filter(version_number=session.version_number).first()
 
 
 def _claim(human: ChatMessage) -> bool:
