@@ -63,6 +63,26 @@ describe("the test panel", () => {
     store.getState().dispose();
   });
 
+  it("forgets an exchange that was still running when the conversation was reset", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        (_url: string, init: RequestInit) =>
+          new Promise<Response>((_resolve, reject) =>
+            init.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+          ),
+      ),
+    );
+    const { store, send } = setup();
+    await send("never answered");
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Reset conversation" })));
+    const bodies = stubServer();
+    await send("fresh start");
+    expect(bodies[0].history).toEqual([]);
+    expect(screen.queryByText("never answered")).toBeNull();
+    store.getState().dispose();
+  });
+
   it("sends at most the last 200 messages of a long conversation", { timeout: 30_000 }, async () => {
     const bodies = stubServer();
     const { store, send } = setup();

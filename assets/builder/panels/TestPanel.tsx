@@ -51,9 +51,10 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
     } catch (error) {
       if (!controller.signal.aborted) current = { ...current, error: error instanceof Error ? error.message : String(error) };
     }
+    if (abort.current === controller) abort.current = null;
+    if (controller.signal.aborted) return; // reset while running: this exchange is discarded
     current = { ...current, running: false };
     setRun(current);
-    abort.current = null;
     if (!current.error) {
       setHistory((turns) => [...turns, { role: "human", content: text }, { role: "ai", content: current.reply }]);
       // The next turn starts from the participant data this one ended with, as in a real conversation.
