@@ -147,13 +147,6 @@ def archive_chatbot(*, experiment: Experiment) -> None:
     experiment.versions.update(is_archived=True)
 
 
-def serving_version(experiment: Experiment) -> Experiment:
-    """The version channels serve: the published one, else the working copy."""
-    working = experiment.working
-    published = working.versions.filter(is_published=True).select_related("pipeline").first()
-    return published or working
-
-
 def save_linked_resource(*, team: Team, resource: ConsentForm | SourceMaterial) -> ConsentForm | SourceMaterial:
     """Create or change a consent form or source material. Only the working copy changes; the
     chatbot versions that use it keep their own frozen copies."""

@@ -35,6 +35,13 @@ def published_version(chatbot: Experiment) -> Experiment | None:
     return chatbot.versions.filter(is_published=True).first()
 
 
+def serving_version(experiment: Experiment) -> Experiment:
+    """The version channels serve: the published one, else the working copy."""
+    working = experiment.working
+    published = working.versions.filter(is_published=True).select_related("pipeline").first()
+    return published or working
+
+
 def served_version(session: ExperimentSession) -> Experiment:
     """The version a session's participant meets: the one the session is pinned to, else the
     published version, else the working copy (the same rule as the bot runtime's)."""
@@ -43,8 +50,7 @@ def served_version(session: ExperimentSession) -> Experiment:
         pinned = working.versions.filter(version_number=session.version_number).select_related("pipeline").first()
         if pinned is not None:
             return pinned
-    published = working.versions.filter(is_published=True).select_related("pipeline").first()
-    return published or working
+    return serving_version(working)
 
 
 def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.chat.bot import respond
-from apps.experiments import actions
+from apps.experiments import actions, selectors
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
 from apps.pipelines import actions as pipeline_actions
@@ -58,7 +58,7 @@ def test_channels_serve_the_published_version(chatbot):
     assert respond(session, "d").reply.content == "draft says hi"
     v1.refresh_from_db()
     assert not v1.is_published
-    assert actions.serving_version(chatbot) == v2
+    assert selectors.serving_version(chatbot) == v2
 
 
 def test_compare_and_revert(chatbot):

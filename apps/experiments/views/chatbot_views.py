@@ -162,7 +162,7 @@ def chatbot_share(request, team_slug: str, pk: int):
         "site_url": settings.SITE_URL,
         "widget_channels": selectors.widget_channels(chatbot),
         # The widget talks to the served version: attachments only if that version takes files.
-        "allow_attachments": actions.serving_version(chatbot).file_uploads_enabled,
+        "allow_attachments": selectors.serving_version(chatbot).file_uploads_enabled,
     }
     return render(request, "experiments/share.html", context)
 

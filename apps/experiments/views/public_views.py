@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.experiments import selectors, sessions
-from apps.experiments.actions import serving_version
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.forms import ChatMessageForm, PublicStartForm
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import serving_version
 from apps.experiments.streaming import error_response, reply_response
 from apps.files.exceptions import AttachmentError
 from apps.files.web import form_attachments, upload_response
