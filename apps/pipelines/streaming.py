@@ -1,20 +1,17 @@
 """The builder's test run as server-sent events (docs/builder-api.md, "Test run events").
 
-`run_pipeline` is synchronous and talks to the database, so it runs in a worker thread; its node
-events and tokens cross back to the event loop through an asyncio queue, as the chat pages' replies
-do (apps/experiments/streaming.py). If the browser goes away, the run is cancelled between steps."""
+`run_pipeline` is synchronous and talks to the database, so it runs on the request's sync thread and
+its node events and tokens reach the event loop as they happen (`apps.utils.thread_events`, as the
+chat pages' replies do). If the browser goes away, the run is cancelled between steps."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from apps.pipelines.models import Pipeline
@@ -22,13 +19,11 @@ from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineInvalid, PipelineRunError, RunResult, run_pipeline
 from apps.utils.sse import sse_event
+from apps.utils.thread_events import events_from_thread
 
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_ERROR = "Something went wrong while running the pipeline. Please try again."
-
-# Runs whose browser has gone: referenced so the event loop does not drop them unfinished.
-_orphaned_workers: set[asyncio.Future] = set()
 
 
 MAX_MESSAGE_LENGTH = 10_000
@@ -133,32 +128,9 @@ def run_events(
         emit(sse_event("done", done_payload(result, trace_url(result.trace_id))))
 
 
-async def run_event_stream(pipeline: Pipeline, request: RunRequest, trace_url: TraceUrl) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
+def run_event_stream(pipeline: Pipeline, request: RunRequest, trace_url: TraceUrl) -> AsyncIterator[str]:
+    """The run's events as they happen; the run is cancelled (between steps) if the browser goes."""
     cancel = threading.Event()
-
-    def emit(chunk: str | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening any more
-            loop.call_soon_threadsafe(queue.put_nowait, chunk)
-
-    def run() -> None:
-        try:
-            run_events(pipeline, request, emit, trace_url, cancel)
-        finally:
-            emit(None)
-
-    # Thread-sensitive: the ORM runs on this request's own sync thread, never on the event loop.
-    worker = asyncio.ensure_future(sync_to_async(run, thread_sensitive=True)())
-    finished = False
-    try:
-        while (chunk := await queue.get()) is not None:
-            yield chunk
-        finished = True
-    finally:
-        if finished:
-            await worker
-        else:
-            cancel.set()
-            _orphaned_workers.add(worker)
-            worker.add_done_callback(_orphaned_workers.discard)
+    return events_from_thread(
+        lambda emit: run_events(pipeline, request, emit, trace_url, cancel), on_abandon=cancel.set
+    )
