@@ -71,6 +71,16 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Machine-to-machine paths (key-authenticated JSON APIs, the API channel, the benchmark baseline) never
+# use cookies, sessions, the Django user, messages or CSRF: under ASGI, `config.asgi` sends them to a
+# lean handler running API_MIDDLEWARE as one synchronous chain (config/asgi_routing.py, ADR 0012).
+API_PATH_PREFIXES = ("/api/", "/channels/", "/bench/")
+# Except the widget API: it also takes a team member's browser session (ADR 0010), so it keeps MIDDLEWARE.
+API_FULL_STACK_PREFIXES = ("/api/chat/",)
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",  # HSTS, SSL redirect, nosniff, referrer policy
+    "django.middleware.common.CommonMiddleware",  # APPEND_SLASH, disallowed user agents, Content-Length
+]
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
