@@ -119,11 +119,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # (DB_CONN_MAX_AGE) are the alternative for a server without pooling.
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"]:
+    from config.db_pool import note_return
+
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=4),
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env.float("DB_POOL_TIMEOUT", default=60.0),
+        "reset": note_return,
     }
+    # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py).
+    DATABASES["default"]["ENGINE"] = "config.db_backend"
 if env("TEST_DATABASE_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}

@@ -1,0 +1,30 @@
+"""Connection checks for the psycopg pool (settings.DATABASES OPTIONS "pool").
+
+Django's CONN_HEALTH_CHECKS with a pool checks every connection on every checkout: one more round
+trip each time, and the message path checks a connection out twice (it gives it back while a model
+answers). A connection given back moments ago is as healthy as a check could show, so only one that
+sat idle for a while (where a database restart or a dropped socket would hide) is checked; a broken
+connection is still discarded by the pool when it comes back in error."""
+
+from __future__ import annotations
+
+import time
+import weakref
+from typing import Any
+
+IDLE_BEFORE_CHECK_SECONDS = 5.0
+_returned_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def check_if_idle(connection: Any) -> None:
+    """The pool's `check`: raises (so the pool replaces the connection) when an idle one is dead."""
+    returned = _returned_at.get(connection)
+    if returned is None or time.monotonic() - returned > IDLE_BEFORE_CHECK_SECONDS:
+        from psycopg_pool import ConnectionPool
+
+        ConnectionPool.check_connection(connection)
+
+
+def note_return(connection: Any) -> None:
+    """The pool's `reset`: runs as a connection comes back."""
+    _returned_at[connection] = time.monotonic()
