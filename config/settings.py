@@ -227,8 +227,18 @@ SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLU
 REDIS_URL = env("REDIS_URL", default="")
 # The cache holds API rate-limit counters and upload rate limits: Redis shares them between web
 # nodes; the embedded default runs one web process, so its memory is enough.
+# "config" is always the process's own memory: it holds decrypted provider settings, and its entries
+# are validated by the team's revision in the database (apps/teams/config_cache.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "config": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "config",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 _sqlalchemy_url = DATABASE_URL.replace("postgres://", "postgresql://", 1).replace(
     "postgresql://", "postgresql+psycopg://", 1
 )

@@ -12,6 +12,7 @@ from apps.chat.bot import BotError, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.teams.config_cache import cached_config
 
 MAX_MESSAGE_CHARS = 10_000
 
@@ -43,13 +44,18 @@ def _uuid(value) -> uuid.UUID:
 
 
 def chatbot_for(team, public_id) -> Experiment:
-    working = Experiment.objects.filter(working_version__isnull=True, is_archived=False)
-    # With its pipeline: what the working copy runs when no version is published.
-    experiment = working.filter(team=team, public_id=_uuid(public_id)).select_related("pipeline").first()
+    key = _uuid(public_id)
+    experiment = cached_config(team, ("chatbot", str(key)), lambda: _working_chatbot(team, key))
     if experiment is None:
         raise NotFound("No such chatbot")
     experiment.team = team  # the caller's, already loaded
     return experiment
+
+
+def _working_chatbot(team, public_id: uuid.UUID) -> Experiment | None:
+    working = Experiment.objects.filter(team=team, public_id=public_id, working_version__isnull=True, is_archived=False)
+    # With what the working copy runs when no version is published.
+    return working.select_related("pipeline", "source_material").first()
 
 
 def chatbot_version(experiment: Experiment, number: int) -> Experiment:

@@ -12,6 +12,7 @@ from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.exceptions import PipelineActionError
 from apps.pipelines.models import Pipeline
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
+from apps.teams.config_cache import bump_config_revision
 from apps.teams.models import Team
 
 
@@ -80,6 +81,7 @@ def publish_version(*, version: Experiment) -> Experiment:
         is_published=False
     )
     Experiment.objects.filter(pk=version.pk).update(is_published=True)
+    bump_config_revision(version.team_id)  # bulk updates send no save signal
     version.is_published = True
     return version
 
@@ -145,6 +147,7 @@ def update_chatbot(
 def archive_chatbot(*, experiment: Experiment) -> None:
     Experiment.objects.filter(pk=experiment.pk).update(is_archived=True)
     experiment.versions.update(is_archived=True)
+    bump_config_revision(experiment.team_id)
 
 
 def save_linked_resource(*, team: Team, resource: ConsentForm | SourceMaterial) -> ConsentForm | SourceMaterial:
@@ -171,4 +174,5 @@ def archive_linked_resource(*, resource: ConsentForm | SourceMaterial) -> None:
             f"{'their' if len(users) > 1 else 'its'} settings first, then archive it."
         )
     type(resource).objects.filter(pk=resource.pk).update(is_archived=True)
+    bump_config_revision(resource.team_id)
     resource.is_archived = True

@@ -13,6 +13,7 @@ from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, 
 from apps.pipelines.models import Pipeline
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.service_providers.selectors import llm_models_for
+from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
 
 # Content fields a person does not edit, so a version comparison does not list them.
@@ -38,19 +39,38 @@ def published_version(chatbot: Experiment) -> Experiment | None:
 def serving_version(experiment: Experiment) -> Experiment:
     """The version channels serve: the published one, else the working copy."""
     working = experiment.working
-    published = working.versions.filter(is_published=True).select_related("pipeline").first()
-    return published or working
+    served = cached_config(working.team, ("serving-version", working.pk), lambda: _serving_row(working))
+    served.team = working.team
+    return served
+
+
+def _serving_row(working: Experiment) -> Experiment:
+    published = _with_run_rows(working.versions.all(), is_published=True)
+    return published or _with_run_rows(Experiment.objects.all(), pk=working.pk) or working
 
 
 def served_version(session: ExperimentSession) -> Experiment:
     """The version a session's participant meets: the one the session is pinned to, else the
     published version, else the working copy (the same rule as the bot runtime's)."""
     working = session.experiment.working
+    if not Experiment.team.is_cached(working) and ExperimentSession.team.is_cached(session):
+        working.team = session.team  # the same team, already loaded
     if session.version_number is not None:
-        pinned = working.versions.filter(version_number=session.version_number).select_related("pipeline").first()
+        number = session.version_number
+        pinned = cached_config(
+            working.team,
+            ("version", working.pk, number),
+            lambda: _with_run_rows(working.versions.all(), version_number=number),
+        )
         if pinned is not None:
+            pinned.team = working.team
             return pinned
     return serving_version(working)
+
+
+def _with_run_rows(chatbots: QuerySet[Experiment], **lookup) -> Experiment | None:
+    """The matching chatbot or version with the rows a run and a chat page read beside it."""
+    return chatbots.filter(**lookup).select_related("pipeline", "source_material", "consent_form").first()
 
 
 def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:

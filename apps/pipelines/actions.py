@@ -12,6 +12,7 @@ from apps.pipelines.graph import GraphFormatError, PipelineGraph
 from apps.pipelines.models import Pipeline, empty_pipeline
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.validation import ValidationIssue, validate_pipeline
+from apps.teams.config_cache import bump_config_revision
 from apps.teams.models import Team
 
 
@@ -57,6 +58,7 @@ def create_pipeline_version(*, pipeline: Pipeline, description: str = "") -> Pip
 def archive_pipeline(*, pipeline: Pipeline) -> None:
     Pipeline.objects.filter(pk=pipeline.pk).update(is_archived=True)
     pipeline.versions.update(is_archived=True)
+    bump_config_revision(pipeline.team_id)  # bulk updates send no save signal
 
 
 def import_pipeline(*, team: Team, exported: dict[str, Any], name: str | None = None) -> Pipeline:

@@ -7,8 +7,11 @@ class ServiceProvidersConfig(AppConfig):
     verbose_name = "Service providers"
 
     def ready(self) -> None:
+        from apps.service_providers.models import LlmProvider, LlmProviderModel
+        from apps.teams.config_cache import bump_on_change
         from apps.teams.signals import team_created
 
+        bump_on_change(LlmProvider, LlmProviderModel)  # runs read them through the config cache
         post_migrate.connect(_sync_catalogue_after_migrate, sender=self)
         team_created.connect(_add_local_provider, dispatch_uid="service_providers.local_provider")
         from django.conf import settings

@@ -20,6 +20,8 @@ class Team(BaseModel):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    # Bumped with every change to the configuration a chatbot's run reads (apps.teams.config_cache).
+    config_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -13,13 +13,15 @@ from apps.pipelines.runtime.repository import TraceRecord
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.models import LlmProvider, LlmProviderModel
+from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
 from apps.trace.models import Span, Trace
 
 
 @dataclass
 class OrmRepository:
-    """One per run (or per validation): provider and model rows are read once and reused."""
+    """One per run (or per validation): provider and model rows are read once and reused, and come
+    from the team's configuration cache while the team's configuration is unchanged."""
 
     team: Team
     _llms: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
@@ -37,6 +39,9 @@ class OrmRepository:
         return self._llms[key]
 
     def _load_llm(self, provider_id: int, model_id: int) -> tuple[LlmProvider, LlmProviderModel] | None:
+        return cached_config(self.team, ("llm", provider_id, model_id), lambda: self._read_llm(provider_id, model_id))
+
+    def _read_llm(self, provider_id: int, model_id: int) -> tuple[LlmProvider, LlmProviderModel] | None:
         provider = LlmProvider.objects.filter(team=self.team, pk=provider_id).first()
         if provider is None:
             return None
@@ -45,7 +50,11 @@ class OrmRepository:
 
     def _model(self, model_id: int) -> LlmProviderModel | None:
         if model_id not in self._models:
-            self._models[model_id] = LlmProviderModel.objects.available_to(self.team).filter(pk=model_id).first()
+            self._models[model_id] = cached_config(
+                self.team,
+                ("llm-model", model_id),
+                lambda: LlmProviderModel.objects.available_to(self.team).filter(pk=model_id).first(),
+            )
         return self._models[model_id]
 
     def release_connection(self) -> None:
