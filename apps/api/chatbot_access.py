@@ -70,11 +70,11 @@ def session_for(team, public_id, experiment: Experiment | None = None) -> Experi
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFound("No such session") from None
-    sessions = ExperimentSession.objects.filter(team=team, public_id=key).select_related(
-        "experiment", "participant", "chat"
-    )
+    sessions = ExperimentSession.objects.filter(team=team, public_id=key).select_related("participant")
     if experiment is not None:
         sessions = sessions.filter(experiment=experiment)
+    else:
+        sessions = sessions.select_related("experiment")
     session = sessions.first()
     if session is None:
         raise NotFound("No such session")

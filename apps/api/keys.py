@@ -33,7 +33,8 @@ def find_api_key(raw_key: str) -> TeamApiKey | None:
     if not raw_key.startswith(KEY_PREFIX) or "." not in raw_key:
         return None
     prefix = raw_key[len(KEY_PREFIX) :].split(".", 1)[0]
-    key = TeamApiKey.objects.select_related("team", "created_by").filter(prefix=prefix, revoked_at=None).first()
+    # The creator is read only when a request starts a session for the key's participant.
+    key = TeamApiKey.objects.select_related("team").filter(prefix=prefix, revoked_at=None).first()
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
         return None
     return key

@@ -7,6 +7,7 @@ again; while another worker is still producing the reply, it says so instead of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from apps.files.pipeline_input import message_with_attachments
 from apps.participants.models import ParticipantData
 from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
-from apps.pipelines.runtime.runner import PipelineRunError, run_pipeline
+from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
 from apps.trace.export import schedule_trace_export
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
@@ -75,11 +76,13 @@ def respond(
             return BotReply(human, reply, reply.metadata.get("trace_id"), session.is_complete, replayed=True)
         if not _claim(human):
             raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
+    # The reply does not wait for its trace's inserts: the trace has its id now and is written next.
+    repository = OrmRepository(session.team, traces_in_background=True)
     try:
         version = version or served_version(session)
         participant_data = participant_data_for(session)
         run = _run_input(session, version, human, participant_data.data or {})
-        result = run_pipeline(version.pipeline.graph, run, OrmRepository(session.team), on_token=on_token)
+        result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
     except PipelineRunError as error:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
         raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
@@ -169,40 +172,49 @@ def _run_input(
     )
 
 
-@transaction.atomic
 def _store_reply(
-    session: ExperimentSession, human: ChatMessage, run: RunInput, result, version: Experiment, data: ParticipantData
+    session: ExperimentSession,
+    human: ChatMessage,
+    run: RunInput,
+    result: RunResult,
+    version: Experiment,
+    data: ParticipantData,
 ) -> BotReply:
-    reply = ChatMessage.objects.create(
-        team_id=session.team_id,
-        chat_id=session.chat_id,
-        message_type=ChatMessage.Type.AI,
-        content=result.output,
-        tags=result.output_tags,
-        reply_to=human,
-        metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
-    )
-    ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
-    # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
-    # (the API's tags and state, a team member editing participant data) is kept.
-    if result.participant_data != run.participant_data:
-        data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
-        data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
-        data_row.save(update_fields=["data", "updated_at"])
-    changed = ["first_activity_at", "last_activity_at", "updated_at"]
     new_tags = set(result.session_tags) - set(session.tags or [])
-    if result.session_state != run.session_state or new_tags:
-        session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
-        session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
-        session.tags = sorted({*(session_row.tags or []), *new_tags})
-        changed += ["state", "tags"]
+    data_changed = result.participant_data != run.participant_data
+    session_changed = result.session_state != run.session_state or bool(new_tags)
     ended = "end_session" in result.intents
-    if ended:
-        session.status = ExperimentSession.Status.COMPLETE
-        session.ended_at = timezone.now()
-        changed += ["status", "ended_at"]
-    session.touch()
-    session.save(update_fields=changed)
+    # A reply that changes nothing but the session's activity times needs no transaction: two
+    # autocommitted statements are half the round trips of BEGIN, the two, COMMIT.
+    with transaction.atomic() if data_changed or session_changed or ended else nullcontext():
+        reply = ChatMessage.objects.create(
+            team_id=session.team_id,
+            chat_id=session.chat_id,
+            message_type=ChatMessage.Type.AI,
+            content=result.output,
+            tags=result.output_tags,
+            reply_to=human,
+            metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
+        )
+        # The human message keeps its claim: a message with a reply is never claimed again (respond).
+        # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
+        # (the API's tags and state, a team member editing participant data) is kept.
+        if data_changed:
+            data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
+            data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
+            data_row.save(update_fields=["data", "updated_at"])
+        changed = ["first_activity_at", "last_activity_at", "updated_at"]
+        if session_changed:
+            session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
+            session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
+            session.tags = sorted({*(session_row.tags or []), *new_tags})
+            changed += ["state", "tags"]
+        if ended:
+            session.status = ExperimentSession.Status.COMPLETE
+            session.ended_at = timezone.now()
+            changed += ["status", "ended_at"]
+        session.touch()
+        session.save(update_fields=changed)
     return BotReply(human, reply, result.trace_id, ended)
 
 

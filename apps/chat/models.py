@@ -29,7 +29,8 @@ class ChatMessage(BaseTeamModel):
     # with the same id is recognised instead of stored twice.
     external_id = models.CharField(max_length=200, null=True, blank=True)
     # Set while a worker produces the reply to this (human) message, so a retried delivery of the
-    # same message waits for that reply instead of making a second one.
+    # same message waits for that reply instead of making a second one. Cleared when the attempt
+    # fails; left as it is once the reply exists (the reply, not this, then answers a retry).
     processing_started_at = models.DateTimeField(null=True, blank=True)
     # The human message this reply answers.
     reply_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply")

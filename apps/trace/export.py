@@ -28,6 +28,11 @@ RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60
 
 
+class TraceNotStored(Exception):
+    """The trace is not in the database (yet: chat replies' traces are written just after the reply,
+    by apps/trace/writer.py; or any more)."""
+
+
 def schedule_trace_export(version: Experiment, trace_id: int | None) -> None:
     """Once the current transaction commits, queue the export of this run's trace when the served
     version names a trace provider. A broker failure is logged, never raised to the caller."""
@@ -42,12 +47,15 @@ def schedule_trace_export(version: Experiment, trace_id: int | None) -> None:
 
 
 def export_trace(*, trace_id: int, provider_id: int) -> ExportResult | None:
-    """Send one stored trace to one trace provider of the same team. None when either is gone.
+    """Send one stored trace to one trace provider of the same team. None when the provider is gone;
+    TraceNotStored when the trace is not there.
     Raises ProviderError when the call fails as a whole (`error.retryable` says whether to retry)."""
     trace = Trace.objects.select_related("team", "pipeline").filter(pk=trace_id).first()
-    provider = TraceProvider.objects.filter(pk=provider_id, team_id=trace.team_id).first() if trace else None
-    if trace is None or provider is None:
-        logger.info("Trace export skipped: trace %s or trace provider %s no longer exists", trace_id, provider_id)
+    if trace is None:
+        raise TraceNotStored(trace_id)
+    provider = TraceProvider.objects.filter(pk=provider_id, team_id=trace.team_id).first()
+    if provider is None:
+        logger.info("Trace export skipped: trace provider %s no longer exists", provider_id)
         return None
     result = provider.provider_type.export_trace(provider.get_settings(), trace_payload(trace))
     if not result.ok:

@@ -6,6 +6,7 @@ from apps.service_providers.errors import ProviderError
 from apps.trace import export
 
 logger = logging.getLogger(__name__)
+TRACE_WAIT_RETRIES = 3
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True)
@@ -15,6 +16,11 @@ def export_trace_to_provider(self, *, trace_id: int, provider_id: int) -> None:
     with backoff; anything else, or the last retry, is logged and dropped."""
     try:
         export.export_trace(trace_id=trace_id, provider_id=provider_id)
+    except export.TraceNotStored as error:
+        # Queued when the reply committed; its trace is written moments after by the trace writer.
+        if self.request.retries < TRACE_WAIT_RETRIES:
+            raise self.retry(exc=error, countdown=2) from error
+        logger.info("Trace export skipped: trace %s was not stored", trace_id)
     except ProviderError as error:
         if error.retryable and self.request.retries < self.max_retries:
             raise self.retry(exc=error, countdown=export.retry_delay(self.request.retries)) from error

@@ -15,15 +15,19 @@ from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
-from apps.trace.models import Span, Trace
+from apps.trace.writer import write_trace_later, write_trace_now
 
 
 @dataclass
 class OrmRepository:
     """One per run (or per validation): provider and model rows are read once and reused, and come
-    from the team's configuration cache while the team's configuration is unchanged."""
+    from the team's configuration cache while the team's configuration is unchanged.
+
+    With `traces_in_background`, a run's trace gets its id at once and is written moments later by
+    the trace writer (apps/trace/writer.py): a chat reply does not wait for its trace's inserts."""
 
     team: Team
+    traces_in_background: bool = False
     _llms: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
     _models: dict[int, LlmProviderModel | None] = field(default_factory=dict, repr=False)
     # Histories of runs outside a session (test runs) live only as long as this repository.
@@ -102,34 +106,5 @@ class OrmRepository:
         transaction.on_commit(lambda: send_pipeline_email.delay(recipients=recipients, subject=subject, body=body))
 
     def save_trace(self, trace: TraceRecord) -> int | None:
-        with transaction.atomic():
-            row = Trace.objects.create(
-                team=self.team,
-                pipeline_id=trace.pipeline_id,
-                chatbot_id=trace.chatbot_id,
-                session_id=trace.session_id,
-                input=trace.input,
-                output=trace.output,
-                status=trace.status,
-                error=trace.error,
-                started_at=trace.started_at,
-                duration_ms=trace.duration_ms,
-            )
-            Span.objects.bulk_create(
-                Span(
-                    team=self.team,
-                    trace=row,
-                    position=position,
-                    node_id=span.node_id,
-                    node_name=span.node_name,
-                    node_type=span.node_type,
-                    input=span.input,
-                    output=span.output,
-                    error=span.error,
-                    started_at=span.started_at,
-                    duration_ms=span.duration_ms,
-                    details=span.details,
-                )
-                for position, span in enumerate(trace.spans)
-            )
-        return row.pk
+        write = write_trace_later if self.traces_in_background else write_trace_now
+        return write(self.team.pk, trace)

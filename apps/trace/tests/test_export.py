@@ -193,3 +193,30 @@ def test_a_broken_queue_never_affects_the_reply(chatbot, langfuse, monkeypatch, 
     with use_fake_llm("Hello!"), django_capture_on_commit_callbacks(execute=True):
         reply = respond(session_for(chatbot), "Hi")
     assert reply.reply.content == "Hello!"
+
+
+def test_an_export_waits_for_a_trace_still_being_written(chatbot, langfuse, fake_server, monkeypatch):
+    """A reply's trace is written just after the reply commits (apps/trace/writer.py), so the export
+    queued on that commit may find no row yet: it tries again shortly."""
+    fake_server.route("POST", INGESTION, accepted)
+    with use_fake_llm("Hello!"):
+        trace_id = respond(session_for(chatbot), "Hi").trace_id
+    real_export, attempts = export.export_trace, []
+
+    def not_written_yet_the_first_time(**kwargs):
+        attempts.append(kwargs)
+        if len(attempts) == 1:
+            raise export.TraceNotStored(trace_id)
+        return real_export(**kwargs)
+
+    monkeypatch.setattr(export, "export_trace", not_written_yet_the_first_time)
+    tasks.export_trace_to_provider.delay(trace_id=trace_id, provider_id=langfuse.pk)
+    assert len(attempts) == 2
+    assert len(fake_server.requests_to(INGESTION)) == 1
+
+
+def test_a_trace_that_never_appears_is_given_up(langfuse, fake_server, caplog):
+    with caplog.at_level(logging.INFO):
+        tasks.export_trace_to_provider.delay(trace_id=987654321, provider_id=langfuse.pk)
+    assert "trace 987654321 was not stored" in caplog.text
+    assert fake_server.requests == []

@@ -1,0 +1,112 @@
+"""Run traces written off the request path (apps/utils/batch_writer.py): a chat reply names its trace
+by an id taken up front from the trace table's own sequence, and the trace and its spans are written
+moments later with the other traces of the batch, in one transaction per batch.
+
+Ids come from the sequence in blocks (one query per block per process), so traces of one process
+are numbered in order but different processes' numbers interleave; pages order traces by start time.
+The export to a chatbot's trace provider waits for the row (apps/trace/tasks.py)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from apps.pipelines.runtime.repository import TraceRecord
+from apps.trace.models import Span, Trace
+from apps.utils.batch_writer import BatchWriter
+
+_ID_BLOCK = 50
+
+
+@dataclass
+class PendingTrace:
+    trace_id: int
+    team_id: int
+    record: TraceRecord
+
+
+class _TraceIds:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._free: list[int] = []
+
+    def next(self) -> int:
+        with self._lock:
+            if not self._free:
+                self._free = _reserve(_ID_BLOCK)
+            return self._free.pop(0)
+
+
+def _reserve(count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Trace._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def trace_rows(trace_id: int, team_id: int, record: TraceRecord) -> tuple[Trace, list[Span]]:
+    """The unsaved rows of one run's trace."""
+    trace = Trace(
+        pk=trace_id,
+        team_id=team_id,
+        pipeline_id=record.pipeline_id,
+        chatbot_id=record.chatbot_id,
+        session_id=record.session_id,
+        input=record.input,
+        output=record.output,
+        status=record.status,
+        error=record.error,
+        started_at=record.started_at,
+        duration_ms=record.duration_ms,
+    )
+    spans = [
+        Span(
+            team_id=team_id,
+            trace_id=trace_id,
+            position=position,
+            node_id=span.node_id,
+            node_name=span.node_name,
+            node_type=span.node_type,
+            input=span.input,
+            output=span.output,
+            error=span.error,
+            started_at=span.started_at,
+            duration_ms=span.duration_ms,
+            details=span.details,
+        )
+        for position, span in enumerate(record.spans)
+    ]
+    return trace, spans
+
+
+def _write(batch: list[PendingTrace]) -> None:
+    rows = [trace_rows(pending.trace_id, pending.team_id, pending.record) for pending in batch]
+    with transaction.atomic(savepoint=False):
+        Trace.objects.bulk_create([trace for trace, _ in rows])
+        Span.objects.bulk_create([span for _, spans in rows for span in spans])
+
+
+trace_ids = _TraceIds()
+trace_writer: BatchWriter[PendingTrace] = BatchWriter("trace-writer", _write, sync_setting="TRACE_WRITE_SYNC")
+
+
+def write_trace_now(team_id: int, record: TraceRecord) -> int:
+    trace_id = trace_ids.next()
+    _write([PendingTrace(trace_id, team_id, record)])
+    return trace_id
+
+
+def write_trace_later(team_id: int, record: TraceRecord) -> int:
+    """The id the trace will have once written."""
+    trace_id = trace_ids.next()
+    trace_writer.submit(PendingTrace(trace_id, team_id, record))
+    return trace_id
+
+
+def flush_traces(timeout: float = 10.0) -> bool:
+    """Wait until every trace submitted so far is written."""
+    return trace_writer.flush(timeout)

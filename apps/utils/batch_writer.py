@@ -1,0 +1,87 @@
+"""Rows written off the request path, in batches, by one daemon thread per process.
+
+For records a request produces but does not need to wait for (LLM usage, run traces): a commit per
+record costs more than the request's own work, so records go to a queue that a writer thread drains
+in batches, one bulk insert per batch. `flush()` waits until everything submitted so far is written;
+it runs at interpreter exit, and tests call it, or use synchronous mode (`sync_setting`, on by default
+under pytest, because the writer thread's connection cannot see a test's uncommitted transaction).
+A record is lost only if the process dies before its batch is written.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+Item = TypeVar("Item")
+
+
+class _Flush:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class BatchWriter(Generic[Item]):
+    def __init__(self, name: str, write: Callable[[list[Item]], None], *, sync_setting: str, batch_size: int = 200):
+        """`write(items)` stores one batch; with `settings.<sync_setting>` true, each item is written
+        at once, in the caller's thread (and transaction)."""
+        self.name, self._write, self._sync_setting, self._batch_size = name, write, sync_setting, batch_size
+        self._queue: queue.SimpleQueue[Item | _Flush] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        atexit.register(self.flush)
+
+    def submit(self, item: Item) -> None:
+        if getattr(settings, self._sync_setting, False):
+            self._write([item])
+            return
+        self._ensure_thread()
+        self._queue.put(item)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        if self._thread is None or not self._thread.is_alive():
+            return True
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            items: list[Item] = []
+            markers: list[_Flush] = []
+            while True:
+                if isinstance(item, _Flush):
+                    markers.append(item)
+                else:
+                    items.append(item)
+                if len(items) >= self._batch_size:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if items:
+                try:
+                    self._write(items)
+                except Exception:  # noqa: BLE001 - one bad batch must never stop the writer
+                    logger.exception("%s could not write %d records", self.name, len(items))
+                    close_old_connections()
+            for marker in markers:
+                marker.done.set()
