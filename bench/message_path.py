@@ -121,7 +121,9 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
 def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
     env = {
         "FAKE_LLM": "1",
+        "DEBUG": "0",  # as production runs: no per-query debug records
         "LLM_USAGE_WRITE_SYNC": "0",
+        "TRACE_WRITE_SYNC": "0",
         # The benchmark measures the path, not the rate limits.
         "API_RATE_PER_KEY": "1000000/min",
         "API_RATE_PER_SESSION": "100000/min",
@@ -182,19 +184,23 @@ async def _conversation(client: httpx.AsyncClient, url: str, headers: dict, turn
         started = time.perf_counter()
         try:
             response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError:
+        except httpx.HTTPError as error:
             errors += 1
+            print(f"error: {error!r}")
             continue
         latencies.append(time.perf_counter() - started)
         if response.status_code != 200:
             errors += 1
+            print(f"error: HTTP {response.status_code}: {response.text[:300]}")
             continue
         session = response.json()["session"]
     return latencies, errors
 
 
 async def _concurrent_conversations(base: str, chatbot, key: str, count: int, turns: int):
-    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
+    # Idle connections are dropped before uvicorn's 5-s keep-alive ends: reusing one the server is
+    # closing at that moment fails the request (ReadError), a client artefact, not a server error.
+    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10, keepalive_expiry=2.0)
     url = f"{base}/channels/api/{chatbot.public_id}/incoming_message"
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
         started = time.perf_counter()
