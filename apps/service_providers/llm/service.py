@@ -6,8 +6,12 @@ models at this seam with `apps.service_providers.testing.fake_llm` (see `use_fak
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage
@@ -26,10 +30,45 @@ if TYPE_CHECKING:
 _chat_model_override: Callable[[LlmProvider, str, CallOptions], BaseChatModel] | None = None
 
 
+_CACHE_SIZE = 256
+_built_models: OrderedDict[tuple, BaseChatModel] = OrderedDict()
+_built_models_lock = threading.Lock()
+
+
 def get_chat_model(
     provider: LlmProvider, model: LlmProviderModel | str, options: CallOptions | None = None
 ) -> BaseChatModel:
+    """The provider's chat model. Built once per process for the same provider and model rows (as
+    last saved) and options, and shared: building one (a client, a LangChain model whose callbacks
+    serialize it on every first call) costs more than a fast model call, and a model is safe to call
+    from several threads. A saved change to either row is a new key."""
     options = options or CallOptions()
+    key = _cache_key(provider, model, options)
+    if key is not None:
+        with _built_models_lock:
+            if key in _built_models:
+                _built_models.move_to_end(key)
+                return _built_models[key]
+    chat_model = _build_chat_model(provider, model, options)
+    if key is not None:
+        with _built_models_lock:
+            _built_models[key] = chat_model
+            if len(_built_models) > _CACHE_SIZE:
+                _built_models.popitem(last=False)
+    return chat_model
+
+
+def _cache_key(provider: LlmProvider, model: LlmProviderModel | str, options: CallOptions) -> tuple | None:
+    if provider.pk is None or (not isinstance(model, str) and model.pk is None):
+        return None  # unsaved rows (a settings form being tried) have no identity to key on
+    model_key = model if isinstance(model, str) else (model.pk, model.updated_at)
+    option_values = tuple(getattr(options, option.name) for option in fields(options) if option.name != "extra")
+    extra = json.dumps(options.extra, sort_keys=True, default=str)
+    # The test seam's factory is part of the key: another fake is another model.
+    return (_chat_model_override, provider.pk, provider.updated_at, model_key, option_values, extra)
+
+
+def _build_chat_model(provider: LlmProvider, model: LlmProviderModel | str, options: CallOptions) -> BaseChatModel:
     model_name = model if isinstance(model, str) else model.name
     accepted = None if isinstance(model, str) else list(model.parameters or [])
     if _chat_model_override is not None:

@@ -41,6 +41,7 @@ class FakeChatModel(BaseChatModel):
     stamped_tokens: int = 0
     token_interval: float = 0.01
     lock: Any = Field(default_factory=threading.Lock, exclude=True)
+    record_calls: bool = True  # off for the benchmarks' long-lived fake
 
     @property
     def _llm_type(self) -> str:
@@ -50,7 +51,8 @@ class FakeChatModel(BaseChatModel):
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
-            self.calls.append(list(messages))
+            if self.record_calls:
+                self.calls.append(list(messages))
             reply = self.script.pop(0) if self.script else ECHO
         if isinstance(reply, BaseException):
             raise reply
@@ -166,7 +168,7 @@ def install_global_fake_llm(delay: float = 0.0, stamped_tokens: int = 0) -> None
     """Benchmarks: every chat model in this process becomes an echoing fake (settings.FAKE_LLM)."""
     from apps.service_providers.llm import service
 
-    fake = FakeChatModel(delay=delay, stamped_tokens=stamped_tokens)
+    fake = FakeChatModel(delay=delay, stamped_tokens=stamped_tokens, record_calls=False)
     service._chat_model_override = lambda provider, model_name, options: fake.model_copy(
-        update={"model_name": model_name, "callbacks": None, "calls": []}
+        update={"model_name": model_name, "callbacks": None}
     )

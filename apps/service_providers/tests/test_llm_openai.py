@@ -170,3 +170,19 @@ def test_timeout_is_a_clear_error(fake_server, provider, catalogue_model):
     chat_model = get_chat_model(provider, catalogue_model, CallOptions(timeout=0.3, max_retries=0))
     with pytest.raises(errors.ProviderTimeout, match="did not answer in time"):
         call(chat_model, provider, [HumanMessage("Hi")])
+
+
+def test_a_chat_model_is_built_once_per_saved_provider_and_options(fake_server, provider, catalogue_model):
+    fake_server.route("POST", COMPLETIONS, wire.completion("Hi"))
+    first = get_chat_model(provider, catalogue_model, CallOptions(temperature=0.1))
+    assert get_chat_model(provider, catalogue_model, CallOptions(temperature=0.1)) is first
+    assert get_chat_model(provider, catalogue_model, CallOptions(temperature=0.2)) is not first
+    provider.config = {**provider.config, "api_key": "sk-rotated"}
+    provider.save()
+    rebuilt = get_chat_model(provider, catalogue_model, CallOptions(temperature=0.1))
+    assert rebuilt is not first
+    call(rebuilt, provider, [HumanMessage("hello")])
+    assert fake_server.requests_to(COMPLETIONS)[-1].headers["authorization"] == "Bearer sk-rotated"
+    # Shared between calls, the model still records each call's usage once.
+    call(rebuilt, provider, [HumanMessage("again")])
+    assert LlmUsage.objects.filter(provider=provider).count() == 2
