@@ -55,7 +55,9 @@ def _remove(team) -> None:
     from apps.chat.models import Chat
     from apps.experiments.models import Experiment, ExperimentSession
     from apps.pipelines.models import Pipeline
+    from apps.trace.writer import flush_traces
 
+    flush_traces()  # traces still queued in this process would name the pipelines deleted below
     ExperimentSession.objects.filter(team=team).delete()
     Chat.objects.filter(team=team).delete()
     Experiment.objects.filter(team=team, working_version__isnull=False).delete()

@@ -1,0 +1,57 @@
+"""The background batch writer (usage rows, traces): batches, flushes, and never loses a whole
+batch to one bad record."""
+
+import logging
+import threading
+
+from apps.utils.batch_writer import BatchWriter
+
+
+class Store:
+    def __init__(self, bad: set[int] = frozenset()):  # type: ignore[assignment]
+        self.bad, self.batches, self.written = bad, [], []
+        self.lock = threading.Lock()
+
+    def write(self, items: list[int]) -> None:
+        with self.lock:
+            self.batches.append(list(items))
+            if self.bad & set(items):
+                raise ValueError(f"cannot store {sorted(self.bad & set(items))}")
+            self.written.extend(items)
+
+
+def background(store: Store, settings, **kwargs) -> BatchWriter[int]:
+    settings.TEST_BATCH_WRITE_SYNC = False
+    return BatchWriter("test-writer", store.write, sync_setting="TEST_BATCH_WRITE_SYNC", **kwargs)
+
+
+def test_records_written_in_the_background_in_batches(settings):
+    store = Store()
+    writer = background(store, settings, linger=0.5)
+    for item in range(30):
+        writer.submit(item)
+    assert writer.flush(timeout=5)
+    assert sorted(store.written) == list(range(30))
+    assert len(store.batches) < 30  # lingering gathered several records per write
+
+
+def test_one_bad_record_does_not_lose_its_batch(settings, caplog):
+    store = Store(bad={7})
+    writer = background(store, settings, linger=0.5)
+    with caplog.at_level(logging.ERROR):
+        for item in range(10):
+            writer.submit(item)
+        assert writer.flush(timeout=5)
+    assert sorted(store.written) == [0, 1, 2, 3, 4, 5, 6, 8, 9]
+    assert "test-writer could not write a record" in caplog.text
+    writer.submit(11)  # the writer goes on
+    assert writer.flush(timeout=5)
+    assert 11 in store.written
+
+
+def test_synchronous_mode_writes_in_the_callers_thread(settings):
+    store = Store()
+    settings.TEST_BATCH_WRITE_SYNC = True
+    writer = BatchWriter("test-writer", store.write, sync_setting="TEST_BATCH_WRITE_SYNC")
+    writer.submit(1)
+    assert store.written == [1]
