@@ -8,8 +8,10 @@ from apps.utils.batch_writer import BatchWriter
 
 
 class Store:
-    def __init__(self, bad: set[int] = frozenset()):  # type: ignore[assignment]
-        self.bad, self.batches, self.written = bad, [], []
+    def __init__(self, bad: frozenset[int] = frozenset()):
+        self.bad = bad
+        self.batches: list[list[int]] = []
+        self.written: list[int] = []
         self.lock = threading.Lock()
 
     def write(self, items: list[int]) -> None:
@@ -36,7 +38,7 @@ def test_records_written_in_the_background_in_batches(settings):
 
 
 def test_one_bad_record_does_not_lose_its_batch(settings, caplog):
-    store = Store(bad={7})
+    store = Store(bad=frozenset({7}))
     writer = background(store, settings, linger=0.5)
     with caplog.at_level(logging.ERROR):
         for item in range(10):
