@@ -292,8 +292,9 @@ LOCAL_LLM_ENABLED = env.bool("LOCAL_LLM_ENABLED", default=not IS_PRODUCTION)
 # Usage rows are written by a background thread; tests write them inline (their transaction is
 # invisible to another thread's connection).
 LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
-# Chat replies' run traces likewise (the reply names its trace by an id allocated up front).
-TRACE_WRITE_SYNC = env.bool("TRACE_WRITE_SYNC", default=UNIT_TESTING)
+# Chat replies' run traces likewise (the reply names its trace by an id allocated up front); inline
+# too when Celery tasks run eagerly, where the export queued after a reply would run before the write.
+TRACE_WRITE_SYNC = env.bool("TRACE_WRITE_SYNC", default=UNIT_TESTING or CELERY_TASK_ALWAYS_EAGER)
 # Benchmarks only: every chat model becomes a fake that echoes after FAKE_LLM_DELAY seconds, and
 # /bench/baseline/ is served. Never in production.
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION

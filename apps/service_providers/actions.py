@@ -112,8 +112,16 @@ def sync_builtin_catalogue() -> None:
 
 
 def _sync_builtin(model, listed: dict[tuple[str, str], dict[str, Any]]) -> None:
+    stored = {(row.type, row.name): row for row in model.objects.filter(team=None)}
     for (type_slug, name), values in listed.items():
-        model.objects.update_or_create(team=None, type=type_slug, name=name, defaults=values)
+        row = stored.get((type_slug, name))
+        if row is None:
+            model.objects.create(team=None, type=type_slug, name=name, **values)
+        elif any(getattr(row, field) != value for field, value in values.items()):
+            # Only a changed row is saved: each save makes every team's cached configuration stale.
+            for field, value in values.items():
+                setattr(row, field, value)
+            row.save()
     for row in model.objects.filter(team=None, deprecated=False):
         if (row.type, row.name) not in listed:
             row.deprecated = True

@@ -29,6 +29,17 @@ class Team(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # A saved team row must never put back an older configuration revision: only
+        # apps.teams.config_cache moves it, with an UPDATE of its own.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "config_revision"
+            ]
+        super().save(*args, **kwargs)
+
 
 class TeamQuerySet(models.QuerySet):
     def for_team(self, team: Team):

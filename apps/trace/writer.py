@@ -8,7 +8,9 @@ The export to a chatbot's trace provider waits for the row (apps/trace/tasks.py)
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -30,13 +32,23 @@ class PendingTrace:
 class _TraceIds:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._free: list[int] = []
+        self._free: deque[int] = deque()
 
     def next(self) -> int:
         with self._lock:
-            if not self._free:
-                self._free = _reserve(_ID_BLOCK)
-            return self._free.pop(0)
+            if self._free:
+                return self._free.popleft()
+        # Reserved outside the lock: the query may wait for a pooled connection. Two threads that
+        # both find the block empty reserve two blocks; the spare ids serve later traces.
+        block = _reserve(_ID_BLOCK)
+        with self._lock:
+            self._free.extend(block)
+            return self._free.popleft()
+
+    def forget(self) -> None:
+        """In a forked child: the parent's reserved ids are the parent's."""
+        self._lock = threading.Lock()
+        self._free = deque()
 
 
 def _reserve(count: int) -> list[int]:
@@ -91,6 +103,7 @@ def _write(batch: list[PendingTrace]) -> None:
 
 
 trace_ids = _TraceIds()
+os.register_at_fork(after_in_child=trace_ids.forget)
 trace_writer: BatchWriter[PendingTrace] = BatchWriter("trace-writer", _write, sync_setting="TRACE_WRITE_SYNC")
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 Item = TypeVar("Item")
@@ -92,6 +92,9 @@ class BatchWriter(Generic[Item]):
                     break
             if items:
                 self._write_batch(items)
+                # Back to the pool between batches (closed without one): the writer must not keep
+                # one of the process's few connections while it waits.
+                connection.close()
             for marker in markers:
                 marker.done.set()
 

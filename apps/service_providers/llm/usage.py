@@ -20,6 +20,7 @@ from langchain_core.outputs import LLMResult
 from apps.service_providers.llm.usage_writer import usage_writer
 
 logger = logging.getLogger(__name__)
+_MAX_OPEN_CALLS = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,15 @@ class UsageRecorder(BaseCallbackHandler):
         self._contexts: dict[UUID, UsageContext] = {}
 
     def on_chat_model_start(self, serialized, messages, *, run_id: UUID, **kwargs: Any) -> None:
+        # A chat model (and so this recorder) lives as long as the process's model cache: a call
+        # that never reports its end must not leave its entries behind for good.
+        if len(self._started) >= _MAX_OPEN_CALLS:
+            try:
+                oldest = next(iter(self._started))
+            except (RuntimeError, StopIteration):  # changed by another thread's call meanwhile
+                oldest = None
+            self._started.pop(oldest, None)  # type: ignore[arg-type]
+            self._contexts.pop(oldest, None)  # type: ignore[arg-type]
         self._started[run_id] = time.perf_counter()
         self._contexts[run_id] = current_usage_context()
 

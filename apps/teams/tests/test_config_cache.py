@@ -1,11 +1,18 @@
 """The configuration cache: unchanged configuration is read once; any change is seen by the next
 request (which reads its team row); a change made in this process is seen at once."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
 from django.db.models import F
 
 from apps.api.chatbot_access import chatbot_for
 from apps.experiments import actions, selectors
+from apps.experiments.models import Experiment
+from apps.pipelines import actions as pipeline_actions
+from apps.pipelines.models import Pipeline
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.config_cache import cached_config
@@ -102,7 +109,68 @@ def test_an_archived_chatbot_is_gone_from_the_api_at_once(chatbot):
 
 
 def test_one_teams_entries_are_not_anothers(chatbot):
-    other = TeamFactory()
-    assert chatbot_for(fresh(chatbot.team), chatbot.public_id) == chatbot
+    ours, theirs = fresh(chatbot.team), fresh(TeamFactory())
+    assert (ours.config_revision, theirs.config_revision) == (0, 0)  # bumps wait for a commit here
+    assert cached_config(ours, ("same-key",), lambda: "ours") == "ours"
+    assert cached_config(theirs, ("same-key",), lambda: "theirs") == "theirs"
+    assert chatbot_for(ours, chatbot.public_id) == chatbot
     with pytest.raises(Exception, match="No such chatbot"):
-        chatbot_for(fresh(other), chatbot.public_id)
+        chatbot_for(theirs, chatbot.public_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revision_moves_when_the_change_commits():
+    chatbot = simple_chatbot(TeamFactory())
+    provider = LlmProvider.objects.get(pk=llm_ids(chatbot)[0])
+    before = fresh(chatbot.team).config_revision
+    with transaction.atomic():
+        provider.name = "Renamed"
+        provider.save()
+        assert fresh(chatbot.team).config_revision == before  # the team row is not locked meanwhile
+    assert fresh(chatbot.team).config_revision == before + 1
+    chatbot.team.name = "A team saved with the revision it was read with"
+    chatbot.team.save()
+    assert fresh(chatbot.team).config_revision == before + 1  # never put back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_creating_a_version_while_the_builder_saves_does_not_deadlock(monkeypatch):
+    """Both write several configuration rows of one team in their own order; the revision bump must
+    not make the team row a lock they both need."""
+    chatbot = simple_chatbot(TeamFactory())
+    real_create_version, versioning_started = Pipeline.create_version, threading.Event()
+
+    def slow_create_version(self, *args, **kwargs):
+        versioning_started.set()  # the chatbot's version row is saved; the pipeline's is next
+        time.sleep(0.5)  # the builder saves the pipeline meanwhile
+        return real_create_version(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "create_version", slow_create_version)
+    errors: dict[str, str] = {}
+
+    def create_version():
+        try:
+            actions.create_chatbot_version(experiment=Experiment.objects.get(pk=chatbot.pk))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors["version"] = repr(error)
+        finally:
+            connection.close()
+
+    def builder_save():
+        versioning_started.wait(5)
+        pipeline = Pipeline.objects.get(pk=chatbot.pipeline_id)
+        try:
+            pipeline_actions.save_pipeline_data(
+                pipeline=pipeline, data=pipeline.data, expected_revision=pipeline.edit_revision
+            )
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors["builder"] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create_version), threading.Thread(target=builder_save)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == {}

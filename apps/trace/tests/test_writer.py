@@ -1,22 +1,33 @@
 """Chat replies' traces: an id at once, the rows written moments later off the request path."""
 
+import threading
+
 import pytest
 
 from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.trace.models import Span, Trace
-from apps.trace.writer import flush_traces, trace_ids
+from apps.trace.writer import flush_traces, trace_ids, trace_writer
 from apps.utils.factories.experiments import session_for, simple_chatbot
 from apps.utils.factories.team import TeamFactory
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_replys_trace_is_written_after_the_reply_under_the_id_it_names(settings):
+def test_a_replys_trace_is_written_after_the_reply_under_the_id_it_names(settings, monkeypatch):
     settings.TRACE_WRITE_SYNC = False
+    writes_may_go, write = threading.Event(), trace_writer._write
+
+    def after_the_replies(batch):
+        writes_may_go.wait(10)
+        write(batch)
+
+    monkeypatch.setattr(trace_writer, "_write", after_the_replies)
     session = session_for(simple_chatbot(TeamFactory()))
     with use_fake_llm("one", "two"):
         replies = [respond(session, "Hi"), respond(session, "again")]
+    assert not Trace.objects.filter(pk__in=[reply.trace_id for reply in replies]).exists()  # not waited for
+    writes_may_go.set()
     assert flush_traces(timeout=10)
     for reply in replies:
         stored = ChatMessage.objects.get(pk=reply.reply.pk)
