@@ -3,9 +3,10 @@ access to internals, no file or module access, bounded output."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError
+from jinja2 import ChainableUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_OUTPUT_CHARS = 100_000
@@ -27,9 +28,15 @@ def template_syntax_error(source: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    # Compiling costs more than rendering, and a node's template is the same on every run.
+    return _environment.from_string(source)
+
+
 def render(source: str, variables: dict[str, Any]) -> str:
     try:
-        text = _environment.from_string(source).render(**variables)
+        text = _compiled(source).render(**variables)
     except TemplateError as error:
         raise TemplateProblem(f"Template error: {error}") from error
     if len(text) > MAX_OUTPUT_CHARS:

@@ -72,3 +72,15 @@ def test_templates_cannot_reach_python_internals(repo, template):
     except PipelineRunError as error:
         output = str(error)
     assert output == "" or "Template error" in output
+
+
+def test_a_template_is_compiled_once_and_rendered_per_run():
+    from apps.pipelines import templating
+
+    source = "Hello {{ participant_data.name or 'there' }} ({{ input }})"
+    assert templating.render(source, {"input": "hi", "participant_data": {"name": "Ana"}}) == "Hello Ana (hi)"
+    before = templating._compiled.cache_info().hits
+    assert templating.render(source, {"input": "bye", "participant_data": {}}) == "Hello there (bye)"
+    assert templating._compiled.cache_info().hits == before + 1
+    with pytest.raises(templating.TemplateProblem):
+        templating.render("{{ unclosed", {})
