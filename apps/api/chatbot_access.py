@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from apps.chat.bot import BotError, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.experiments.sessions import get_or_create_participant, start_session, with_participant_data
 from apps.teams.config_cache import cached_config
 
 MAX_MESSAGE_CHARS = 10_000
@@ -70,7 +70,9 @@ def session_for(team, public_id, experiment: Experiment | None = None) -> Experi
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFound("No such session") from None
-    sessions = ExperimentSession.objects.filter(team=team, public_id=key).select_related("participant")
+    sessions = with_participant_data(ExperimentSession.objects.filter(team=team, public_id=key)).select_related(
+        "participant"
+    )
     if experiment is not None:
         sessions = sessions.filter(experiment=experiment)
     else:

@@ -188,3 +188,21 @@ def test_edits_made_while_the_bot_answers_are_kept(team, chatbot, monkeypatch):
     assert session.state == {"kept": 1, "stage": "two", "from_api": True}
     assert session.tags == ["flagged"]
     assert ParticipantData.objects.get(experiment=chatbot).data == {"name": "Ama", "phone": "+27", "age": 7}
+
+
+def test_participant_data_read_with_the_session_needs_no_query_of_its_own(session, django_assert_num_queries):
+    from apps.experiments.sessions import participant_data_for, with_participant_data
+    from apps.participants.models import ParticipantData
+
+    def load():
+        return with_participant_data(ExperimentSession.objects.filter(pk=session.pk)).get()
+
+    assert load().loaded_participant_data_id is None  # no row yet: made on first use
+    row = participant_data_for(load())
+    ParticipantData.objects.filter(pk=row.pk).update(data={"name": "Ana"})
+    loaded = load()
+    with django_assert_num_queries(0):
+        data = participant_data_for(loaded)
+    assert (data.pk, data.data, data.participant_id) == (row.pk, {"name": "Ana"}, session.participant_id)
+    with use_fake_llm("Hi Ana"):
+        respond(loaded, "hello")  # the row read with the session is the one the reply updates
