@@ -62,15 +62,38 @@ def centre(locator) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def wait_until_still(page: Page) -> None:
+    """Until the canvas stops moving (a zoom-to-fit animates): handles are measured for the drags."""
+    previous = None
+    for _ in range(50):
+        current = page.locator(".react-flow__viewport").get_attribute("style")
+        if current == previous:
+            return
+        previous = current
+        page.wait_for_timeout(100)
+
+
 def connect(page: Page, source: str, handle: str, target: str) -> None:
-    """Drag from `source`'s output handle to `target`'s input handle."""
-    start = centre(node_box(page, source).locator(f'.react-flow__handle.source[data-handleid="{handle}"]'))
-    end = centre(node_box(page, target).locator(".react-flow__handle.target"))
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
-    page.mouse.move(*end, steps=5)
-    page.mouse.up()
+    """Drag from `source`'s output handle to `target`'s input handle, and see the edge appear. A
+    synthetic drag the browser drops (it happened once in ~20 CI runs, the nodes measured mid-frame)
+    is made again: the test is of the builder making the edge, not of one mouse gesture."""
+    edges = page.locator(".react-flow__edge")
+    expected = edges.count() + 1
+    for _ in range(3):
+        wait_until_still(page)
+        start = centre(node_box(page, source).locator(f'.react-flow__handle.source[data-handleid="{handle}"]'))
+        end = centre(node_box(page, target).locator(".react-flow__handle.target"))
+        page.mouse.move(*start)
+        page.mouse.down()
+        page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
+        page.mouse.move(*end, steps=5)
+        page.mouse.up()
+        try:
+            expect(edges).to_have_count(expected, timeout=2_000)
+            return
+        except AssertionError:
+            continue
+    expect(edges).to_have_count(expected)
 
 
 def select(page: Page, name: str):
@@ -115,7 +138,6 @@ def test_build_save_reload_and_test_a_routed_pipeline(page, live_server, admin_u
     type_into_editor(page, select(page, "llm"), "Prompt", "You answer billing questions.")
     type_into_editor(page, select(page, "llm_2"), "Prompt", "You are the support desk.")
     page.get_by_role("button", name="Zoom to fit").click()
-    page.wait_for_timeout(400)
 
     connect(page, "start", "output", "llm_router")
     connect(page, "llm_router", "output_0", "llm")
