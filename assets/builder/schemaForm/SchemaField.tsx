@@ -5,7 +5,7 @@ import { ModelPicker, ProviderPicker } from "../widgets/ModelPickers";
 import { CodeField, JsonEditor, PromptField } from "../widgets/lazy";
 import { BooleanControl, EnumControl, MultiSelectControl, NumberControl, TextControl } from "./controls";
 import { defaultValue, fieldKind, fieldTitle, resolveField, type FieldKind } from "./schema";
-import type { FieldProps, FormContext } from "./types";
+import { describedByIds, type FieldProps, type FormContext } from "./types";
 import type { JsonSchema, UiHint } from "../types";
 
 interface SchemaFieldProps {
@@ -131,7 +131,7 @@ export function SchemaField({ idPrefix, name, schema, hint, required, value, onC
   const label = fieldTitle(name, field);
   const helpId = field.description ? `${id}-help` : undefined;
   const errorId = errors.length ? `${id}-errors` : undefined;
-  const describedBy = [helpId, errorId].filter(Boolean).join(" ") || undefined;
+  const describedBy = describedByIds(helpId, errorId);
   // A parameter the graph leaves out takes the schema default on the server: show that.
   const shown = value === undefined ? field.default : value;
   const props: FieldProps = { id, name, label, schema: field, hint, nullable, required, value: shown, onChange, errors, describedBy, context };

@@ -24,3 +24,8 @@ export interface FieldProps {
   describedBy?: string;
   context: FormContext;
 }
+
+/** An `aria-describedby` value from the ids that apply (falsy ones are left out); undefined when none do. */
+export function describedByIds(...ids: (string | false | undefined)[]): string | undefined {
+  return ids.filter(Boolean).join(" ") || undefined;
+}

@@ -1,6 +1,6 @@
 // A JSON editor (CodeMirror) for object parameters, e.g. the JSON schema of an extraction node.
 import { useState } from "react";
-import type { FieldProps } from "../schemaForm/types";
+import { describedByIds, type FieldProps } from "../schemaForm/types";
 import { CodeEditor } from "./CodeEditor";
 import { jsonExtensions } from "./lang/json";
 
@@ -58,7 +58,7 @@ export function JsonEditor({ id, label, value, onChange, hint, context, describe
         onChange={onText}
         extensions={jsonExtensions}
         readOnly={context.readOnly}
-        describedBy={[describedBy, problem ? problemId : ""].filter(Boolean).join(" ") || undefined}
+        describedBy={describedByIds(describedBy, Boolean(problem) && problemId)}
         gutter
         placeholder={schemaMode ? '{"type": "object", "properties": {"name": {"type": "string"}}}' : undefined}
       />

@@ -1,7 +1,7 @@
 // Prompt and code fields backed by CodeMirror.
 import type { Extension } from "@codemirror/state";
 import { useMemo } from "react";
-import type { FieldProps } from "../schemaForm/types";
+import { describedByIds, type FieldProps } from "../schemaForm/types";
 import { CodeEditor } from "./CodeEditor";
 import { promptExtensions, promptProblems } from "./promptLanguage";
 
@@ -20,7 +20,7 @@ export function PromptField({ id, label, value, onChange, context, describedBy }
         onChange={onChange}
         extensions={extensions}
         readOnly={context.readOnly}
-        describedBy={[describedBy, unknown.length ? problemId : ""].filter(Boolean).join(" ") || undefined}
+        describedBy={describedByIds(describedBy, unknown.length > 0 && problemId)}
       />
       <p className="text-xs opacity-70">
         Variables: {variables.map((name) => `{${name}}`).join(" ") || "none"} — type “{"{"}” to insert one.
