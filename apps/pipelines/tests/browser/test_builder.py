@@ -32,6 +32,21 @@ def start_and_end() -> dict:
     }
 
 
+def start_assistant_end(provider, *, prompt: str) -> dict:
+    """Start → an LLM node named "assistant" with `prompt` → End."""
+    llm_provider, model = provider
+    data = start_and_end()
+    params = {"llm_provider_id": llm_provider.pk, "llm_model_id": model.pk, "prompt": prompt}
+    data["nodes"].insert(
+        1, {"id": "bot", "type": "llm", "name": "assistant", "position": {"x": 450, "y": 150}, "params": params}
+    )
+    data["edges"] = [
+        {"id": "e1", "source": "start", "source_handle": "output", "target": "bot", "target_handle": "input"},
+        {"id": "e2", "source": "bot", "source_handle": "output", "target": "end", "target_handle": "input"},
+    ]
+    return data
+
+
 @pytest.fixture
 def provider(team):
     provider = LlmProviderFactory(team=team, name="OpenAI")
@@ -180,22 +195,7 @@ def test_build_save_reload_and_test_a_routed_pipeline(page, live_server, admin_u
 
 
 def test_validation_errors_show_on_the_offending_node(page, live_server, admin_user, team, provider):
-    llm_provider, model = provider
-    data = start_and_end()
-    data["nodes"].insert(
-        1,
-        {
-            "id": "bot",
-            "type": "llm",
-            "name": "assistant",
-            "position": {"x": 450, "y": 150},
-            "params": {"llm_provider_id": llm_provider.pk, "llm_model_id": model.pk, "prompt": "Hello {mystery}"},
-        },
-    )
-    data["edges"] = [
-        {"id": "e1", "source": "start", "source_handle": "output", "target": "bot", "target_handle": "input"},
-        {"id": "e2", "source": "bot", "source_handle": "output", "target": "end", "target_handle": "input"},
-    ]
+    data = start_assistant_end(provider, prompt="Hello {mystery}")
     pipeline = actions.create_pipeline(team=team, name="Broken", data=data)
     page.set_viewport_size({"width": 1600, "height": 1000})
     open_builder(page, live_server, admin_user, pipeline)
@@ -226,22 +226,7 @@ def test_validation_errors_show_on_the_offending_node(page, live_server, admin_u
 
 
 def test_concurrent_edit_is_offered_as_reload_and_versions_compare(page, live_server, admin_user, team, provider):
-    llm_provider, model = provider
-    data = start_and_end()
-    data["nodes"].insert(
-        1,
-        {
-            "id": "bot",
-            "type": "llm",
-            "name": "assistant",
-            "position": {"x": 450, "y": 150},
-            "params": {"llm_provider_id": llm_provider.pk, "llm_model_id": model.pk, "prompt": "Be kind."},
-        },
-    )
-    data["edges"] = [
-        {"id": "e1", "source": "start", "source_handle": "output", "target": "bot", "target_handle": "input"},
-        {"id": "e2", "source": "bot", "source_handle": "output", "target": "end", "target_handle": "input"},
-    ]
+    data = start_assistant_end(provider, prompt="Be kind.")
     pipeline = actions.create_pipeline(team=team, name="Shared", data=data)
     page.set_viewport_size({"width": 1600, "height": 1000})
     open_builder(page, live_server, admin_user, pipeline)
