@@ -20,3 +20,16 @@ def api(api_key):
 @pytest.fixture
 def chatbot(team):
     return simple_chatbot(team)
+
+
+@pytest.fixture
+def widget(team, chatbot):
+    """An embedded-widget channel of a chatbot that takes file uploads."""
+    from apps.api.tests.test_widget_api import ORIGIN
+    from apps.channels.models import ExperimentChannel
+
+    chatbot.file_uploads_enabled = True
+    chatbot.save()
+    return ExperimentChannel.objects.create(
+        team=team, experiment=chatbot, platform="embedded_widget", name="Site", allowed_origins=[ORIGIN]
+    )

@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 from apps.api.keys import create_api_key, revoke_api_key
 from apps.api.tests.test_widget_api import ORIGIN, widget_client
 from apps.api.tests.test_widget_upload import post_files, started
-from apps.channels.models import ExperimentChannel
 from apps.chat.bot import respond
 from apps.files import actions
 from apps.files.testing import PDF, downloaded, upload
@@ -93,15 +92,6 @@ def test_session_messages_link_their_attachments(api, chatbot):
     ]
     assert detail["messages"][1]["attachments"] == []
     assert content(api.get(human["attachments"][0]["content_url"])) == b"Take two tablets daily."
-
-
-@pytest.fixture
-def widget(team, chatbot):
-    chatbot.file_uploads_enabled = True
-    chatbot.save()
-    return ExperimentChannel.objects.create(
-        team=team, experiment=chatbot, platform="embedded_widget", name="Site", allowed_origins=[ORIGIN]
-    )
 
 
 def test_the_widget_downloads_its_sessions_files(widget, chatbot, django_capture_on_commit_callbacks):

@@ -6,7 +6,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.api.tests.test_widget_api import ORIGIN, start, widget_client
-from apps.channels.models import ExperimentChannel
 from apps.chat.models import ChatMessage
 from apps.experiments.tests.sse import read_events
 from apps.files.models import File
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def widget(team, chatbot):
-    chatbot.file_uploads_enabled = True
-    chatbot.save()
-    return ExperimentChannel.objects.create(
-        team=team, experiment=chatbot, platform="embedded_widget", name="Site", allowed_origins=[ORIGIN]
-    )
 
 
 def started(widget, chatbot) -> tuple[APIClient, str]:
