@@ -3,7 +3,12 @@
 Compiling (and validating, which looks up the team's providers) costs more than a short run, and a
 published version never changes, so a compiled graph is kept per (repository scope, graph content):
 the node actions take everything that belongs to one run (the input, the repository, the trace,
-the callbacks) from the run's `RunScope`, passed in LangGraph's config."""
+the callbacks) from the run's `RunScope`, passed in LangGraph's config.
+
+Start and End are not LangGraph nodes: each LangGraph superstep costs about as much as a fast
+node, and these two only pass text on. Start's action runs before the graph and End's after it
+(End is the only sink, so "after the graph" is "after every branch", as a deferred node would
+be); both still record their spans and node events, through the same action as any node."""
 
 from __future__ import annotations
 
@@ -45,10 +50,15 @@ class RunScope:
     on_node_event: NodeEventCallback | None = None
 
 
+NodeAction = Callable[..., dict[str, Any]]  # (state, config) -> state update
+
+
 @dataclass(frozen=True)
 class CompiledPipeline:
     graph: PipelineGraph
-    runnable: Any  # langgraph CompiledStateGraph
+    start: NodeAction
+    end: NodeAction
+    runnable: Any  # langgraph CompiledStateGraph of the nodes between Start and End; None if there are none
 
     def config(self, scope: RunScope) -> RunnableConfig:
         return {"recursion_limit": 4 * len(self.graph.nodes) + 10, "configurable": {"scope": scope}}
@@ -70,7 +80,7 @@ def compiled_pipeline(graph: PipelineGraph, repo: PipelineRepository) -> Compile
     issues = validate_pipeline(graph, repo)
     if issues:
         raise PipelineInvalid(issues)
-    compiled = CompiledPipeline(graph, _compile(graph))
+    compiled = _compile(graph)
     with _cache_lock:
         _cache[key] = compiled
         while len(_cache) > CACHE_SIZE:
@@ -87,31 +97,42 @@ def _digest(graph: PipelineGraph) -> str:
     return hashlib.blake2b(json.dumps(graph.to_dict(), sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
-def _compile(graph: PipelineGraph):
-    builder = StateGraph(PipelineState)
+def _compile(graph: PipelineGraph) -> CompiledPipeline:
+    start_node = graph.nodes_of_type("start")[0]
     end_node = graph.nodes_of_type("end")[0]
     streams_to_caller = {edge.source for edge in graph.incoming(end_node.id)}
-    for node in graph.nodes:
-        action = _node_action(node, graph, streams_to_caller=node.id in streams_to_caller)
-        builder.add_node(node.id, action, defer=len(graph.incoming(node.id)) > 1)
-    builder.add_edge(START, graph.nodes_of_type("start")[0].id)
-    builder.add_edge(end_node.id, END)
-    for node in graph.nodes:
+    actions = {
+        node.id: _node_action(node, graph, streams_to_caller=node.id in streams_to_caller) for node in graph.nodes
+    }
+    inner = [node for node in graph.nodes if node.id not in (start_node.id, end_node.id)]
+    entries = sorted({edge.target for edge in graph.outgoing(start_node.id)} - {end_node.id})
+    if not entries:  # Start goes straight to End: no graph to run
+        return CompiledPipeline(graph, actions[start_node.id], actions[end_node.id], None)
+
+    def target(node_id: str) -> str:
+        return END if node_id == end_node.id else node_id
+
+    builder = StateGraph(PipelineState)
+    for node in inner:
+        builder.add_node(node.id, actions[node.id], defer=len(graph.incoming(node.id)) > 1)
+    for entry in entries:
+        builder.add_edge(START, entry)
+    for node in inner:
         node_type = get_node_type(node.type)
         edges = graph.outgoing(node.id)
         if node_type is not None and node_type.is_router():
-            targets = sorted({edge.target for edge in edges})
-            builder.add_conditional_edges(node.id, _router_path(node.id, edges), targets)
+            targets = sorted({target(edge.target) for edge in edges})
+            builder.add_conditional_edges(node.id, _router_path(node.id, edges, target), targets)
         else:
             for edge in edges:
-                builder.add_edge(node.id, edge.target)
-    return builder.compile()
+                builder.add_edge(node.id, target(edge.target))
+    return CompiledPipeline(graph, actions[start_node.id], actions[end_node.id], builder.compile())
 
 
-def _router_path(node_id: str, edges):
+def _router_path(node_id: str, edges, target: Callable[[str], str]):
     def choose(state: PipelineState) -> list[str]:
         handle = state.get("routes", {}).get(f"handle:{node_id}")
-        return [edge.target for edge in edges if edge.source_handle == handle]
+        return [target(edge.target) for edge in edges if edge.source_handle == handle]
 
     return choose
 
@@ -131,7 +152,7 @@ def _input_for(node, graph: PipelineGraph, state: PipelineState, run: RunInput) 
     return "\n\n".join(parts) if parts else run.message
 
 
-def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool):
+def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool) -> NodeAction:
     node_type = get_node_type(node.type)
     assert node_type is not None  # validated before compiling
     params = node_type.parse_params(node.params, node.params_version)

@@ -1,6 +1,7 @@
 """Run a pipeline on one message with LangGraph.
 
-Each node becomes a LangGraph node wrapped to: compute its input from the edges taken into it, run
+Each node between Start and End becomes a LangGraph node (Start and End run before and after the
+graph, compiled.py), each wrapped to: compute its input from the edges taken into it, run
 with retries, record a trace span, and turn its changes into a state update. Routers pick edges with
 conditional edges; a node with several incoming edges is deferred so it runs once, after every
 active branch. The run stops at a time limit or when cancelled (checked between steps), and each
@@ -21,7 +22,7 @@ from apps.pipelines.runtime.compiled import NodeEventCallback, RunScope, compile
 from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.errors import PipelineCancelled, PipelineInvalid, PipelineRunError
 from apps.pipelines.runtime.repository import PipelineRepository, TraceRecord
-from apps.pipelines.runtime.state import PipelineState
+from apps.pipelines.runtime.state import PipelineState, apply_update
 from apps.service_providers.llm.usage import usage_context
 
 __all__ = ["PipelineCancelled", "PipelineInvalid", "PipelineRunError", "RunResult", "run_pipeline"]
@@ -76,15 +77,18 @@ def run_pipeline(
         "attachments": list(run.attachments),
     }
     deadline = time.monotonic() + time_limit
-    state: dict[str, Any] = dict(initial)
+    config = compiled.config(scope)
     try:
         with usage_context(chatbot_id=run.chatbot_id, session_id=run.session_id, source="pipeline"):
-            for values in compiled.runnable.stream(initial, stream_mode="values", config=compiled.config(scope)):
-                state = values
-                if cancel is not None and cancel.is_set():
-                    raise PipelineCancelled("The run was cancelled")
-                if time.monotonic() > deadline:
-                    raise PipelineRunError(f"The pipeline took longer than {time_limit:.0f} s and was stopped")
+            state = apply_update(dict(initial), compiled.start(initial, config))
+            if compiled.runnable is not None:
+                for values in compiled.runnable.stream(state, stream_mode="values", config=config):
+                    state = values
+                    if cancel is not None and cancel.is_set():
+                        raise PipelineCancelled("The run was cancelled")
+                    if time.monotonic() > deadline:
+                        raise PipelineRunError(f"The pipeline took longer than {time_limit:.0f} s and was stopped")
+            state = apply_update(state, compiled.end(state, config))
     except PipelineRunError as error:
         trace.status = "cancelled" if isinstance(error, PipelineCancelled) else "error"
         trace.error = str(error)

@@ -5,7 +5,7 @@ Dicts merge key by key (last write wins), lists append, so parallel branches can
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, get_type_hints
 
 
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
@@ -30,3 +30,20 @@ class PipelineState(TypedDict, total=False):
     path: Annotated[list[str], operator.add]  # node ids in the order they ran
     final_output: Annotated[str | None, replace_value]
     abort_message: Annotated[str | None, replace_value]  # a node stopped the run and replies with this
+
+
+_REDUCERS = {
+    key: hint.__metadata__[0]
+    for key, hint in get_type_hints(PipelineState, include_extras=True).items()
+    if hasattr(hint, "__metadata__")
+}
+
+
+def apply_update(state: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`state` after a node's `update`, merged by the reducers above as LangGraph merges it, for the
+    steps that run outside the LangGraph graph (Start and End)."""
+    merged = dict(state)
+    for key, value in update.items():
+        reducer = _REDUCERS.get(key)
+        merged[key] = reducer(merged[key], value) if reducer is not None and key in merged else value
+    return merged

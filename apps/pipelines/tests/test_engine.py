@@ -112,6 +112,67 @@ def test_parallel_branches_merge_once(repo):
     assert result.path.count("merge") == 1
 
 
+def test_branches_into_end_are_joined_once(repo):
+    """Start and End run outside the LangGraph graph: End must still wait for every branch, including
+    an edge straight from Start, and run once."""
+    nodes = [
+        node("start", "start"),
+        node("upper", "render_template", template_string="{{ input | upper }}"),
+        node("slow", "render_template", template_string="{{ input }}!"),
+        node("slower", "render_template", template_string="{{ input }}?"),
+        node("end", "end"),
+    ]
+    edges = [
+        edge("start", "end"),
+        edge("start", "upper"),
+        edge("start", "slow"),
+        edge("slow", "slower"),
+        edge("upper", "end"),
+        edge("slower", "end"),
+    ]
+    events: list[tuple[str, str]] = []
+    result = run_pipeline(
+        pipeline(nodes, edges),
+        RunInput("hi"),
+        repo,
+        on_node_event=lambda kind, data: events.append((kind, data["node_id"])),
+    )
+    assert result.output == "hi\n\nHI\n\nhi!?"
+    assert (result.path[0], result.path[-1], result.path.count("end")) == ("start", "end", 1)
+    assert events[:2] == [("node_start", "start"), ("node_end", "start")]
+    assert events[-2:] == [("node_start", "end"), ("node_end", "end")]
+    assert [span.node_id for span in repo.traces[-1].spans][::4] == ["start", "end"]
+
+
+def test_a_router_can_go_straight_to_end(repo):
+    nodes = [
+        node("start", "start"),
+        node("router", "static_router", route_key="lang", keywords=["en", "fr"]),
+        node("fr", "render_template", template_string="bonjour"),
+        node("end", "end"),
+    ]
+    edges = [
+        edge("start", "router"),
+        edge("router", "end", "output_0"),
+        edge("router", "fr", "output_1"),
+        edge("fr", "end"),
+    ]
+    graph = pipeline(nodes, edges)
+    assert run_pipeline(graph, RunInput("hello", participant_data={"lang": "en"}), repo).output == "hello"
+    french = run_pipeline(graph, RunInput("hello", participant_data={"lang": "fr"}), repo)
+    assert french.output == "bonjour"
+    assert french.path == ["start", "router", "fr", "end"]
+
+
+def test_state_changes_made_before_and_after_the_graph_are_kept(repo):
+    graph = linear(
+        node("set", "render_template", template_string='{"step": 1}'), node("data", "update_participant_data")
+    )
+    result = run_pipeline(graph, RunInput("hi", participant_data={"kept": True}), repo)
+    assert result.participant_data == {"kept": True, "step": 1}
+    assert result.path == ["start", "set", "data", "end"]
+
+
 def test_update_participant_data_merges_json(repo):
     graph = linear(
         node("json", "render_template", template_string='{"age": 31, "city": "Accra"}'),
