@@ -27,6 +27,7 @@ from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
 from apps.trace.export import schedule_trace_export
+from apps.utils.prepared import PreparedQuery
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
@@ -142,13 +143,21 @@ def _claim(human: ChatMessage) -> bool:
     return bool(ChatMessage.objects.filter(unclaimed, pk=human.pk).update(processing_started_at=now))
 
 
-def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
-    rows = (
-        ChatMessage.objects.filter(chat_id=session.chat_id, id__lt=before.id)
+# Every message reads its history (apps.utils.prepared).
+_RECENT_MESSAGES: PreparedQuery[tuple[str, str]] = PreparedQuery(
+    lambda chat_id, before_id: (
+        ChatMessage.objects.filter(chat_id=chat_id, id__lt=before_id)
         .exclude(message_type=ChatMessage.Type.SYSTEM)
         .order_by("-id")
         .values_list("message_type", "content")[:HISTORY_LIMIT]
-    )
+    ),
+    chat_id=int,
+    before_id=int,
+)
+
+
+def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
+    rows = _RECENT_MESSAGES.all(chat_id=session.chat_id, before_id=before.id)
     return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in reversed(rows)]
 
 
