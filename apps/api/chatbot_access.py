@@ -12,7 +12,13 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from apps.chat.bot import BotError, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.sessions import get_or_create_participant, start_session, with_participant_data
+from apps.experiments.sessions import (
+    carry_participant_data,
+    find_participant_with_data,
+    get_or_create_participant,
+    start_session,
+    with_participant_data,
+)
 from apps.teams.config_cache import cached_config
 from apps.utils.prepared import PreparedQuery
 
@@ -119,8 +125,12 @@ def start_api_session(request, experiment: Experiment) -> ExperimentSession:
     from apps.api.authentication import api_caller
 
     key = api_caller(request).key
-    participant = get_or_create_participant(team=key.team, platform="api", identifier=key.participant_identifier)
+    identifier = key.participant_identifier
+    participant = find_participant_with_data(
+        team_id=key.team_id, platform="api", identifier=identifier, experiment_id=experiment.pk
+    ) or get_or_create_participant(team=key.team, platform="api", identifier=identifier)
     try:
-        return start_session(experiment=experiment, participant=participant, platform="api")
+        session = start_session(experiment=experiment, participant=participant, platform="api")
     except ChatbotActionError as error:
         raise PermissionDenied(str(error)) from error
+    return carry_participant_data(session, participant)

@@ -65,8 +65,12 @@ def respond(
     on_token: Callable[[str], None] | None = None,
     version: Experiment | None = None,
     hidden: bool = False,
+    history: list[BaseMessage] | None = None,
 ) -> BotReply:
-    """Store the participant's message, run the chatbot's pipeline, store and return its reply."""
+    """Store the participant's message, run the chatbot's pipeline, store and return its reply.
+
+    `history`: the conversation before this message, when the caller holds it already (a session
+    it has just started and filled); otherwise it is read from the chat."""
     if session.is_complete:
         raise BotError("This conversation has ended")
     # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
@@ -82,7 +86,7 @@ def respond(
     try:
         version = version or served_version(session)
         participant_data = participant_data_for(session)
-        run = _run_input(session, version, human, participant_data.data or {})
+        run = _run_input(session, version, human, participant_data.data or {}, history)
         result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
     except PipelineRunError as error:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
@@ -162,14 +166,18 @@ def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessag
 
 
 def _run_input(
-    session: ExperimentSession, version: Experiment, human: ChatMessage, participant_data: dict[str, Any]
+    session: ExperimentSession,
+    version: Experiment,
+    human: ChatMessage,
+    participant_data: dict[str, Any],
+    history: list[BaseMessage] | None,
 ) -> RunInput:
     participant = session.participant
     return RunInput(
         message=message_with_attachments(session.team_id, human.content, human.attachments),  # apps.files
         participant_data=participant_data,
         session_state=dict(session.state or {}),
-        history=_history(session, human),
+        history=history[-HISTORY_LIMIT:] if history is not None else _history(session, human),
         attachments=list(human.attachments or []),
         participant=ParticipantDetails(
             identifier=participant.identifier, platform=participant.platform, name=participant.name

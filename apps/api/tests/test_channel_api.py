@@ -137,3 +137,29 @@ def test_create_api_key_command(team):
     client.credentials(HTTP_X_API_KEY=raw)
     with use_fake_llm("from the cli key"):
         assert client.post(url(chatbot), {"message": "Hi"}, format="json").json()["response"] == "from the cli key"
+
+
+def test_a_new_session_reads_the_participant_and_their_data_in_one_query(api, chatbot, monkeypatch):
+    """Starting a session per request (this channel without `session`, and every OpenAI-compatible
+    call) must not cost a query per piece: the participant's data comes with the participant."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.chat import bot
+    from apps.participants.models import ParticipantData
+
+    with use_fake_llm("first"):
+        api.post(url(chatbot), {"message": "Hi"}, format="json")  # creates the participant and their data row
+    ParticipantData.objects.filter(experiment=chatbot).update(data={"name": "Ama"})
+    seen = []
+    real_run = bot.run_pipeline
+    monkeypatch.setattr(
+        bot, "run_pipeline", lambda graph, run, *a, **kw: seen.append(run) or real_run(graph, run, *a, **kw)
+    )
+    with use_fake_llm("second"), CaptureQueriesContext(connection) as queries:
+        response = api.post(url(chatbot), {"message": "Hello again"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert seen[0].participant_data == {"name": "Ama"}
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if sql.startswith('SELECT "participants_participantdata"')]
+    assert len([sql for sql in statements if 'FROM "participants_participant"' in sql]) == 1

@@ -48,9 +48,15 @@ def test_sdk_gets_a_completion(live_server, setup):
 def test_sdk_streams_chunks(live_server, setup):
     _, chatbot, key = setup
     client = client_for(live_server, chatbot, key)
-    with use_fake_llm("one two three"):
-        stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "count"}], stream=True)
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "count"},
+    ]
+    with use_fake_llm("one two three") as fake:
+        stream = client.chat.completions.create(model="m", messages=messages, stream=True)
         deltas = [chunk.choices[0].delta.content for chunk in stream if chunk.choices]
+    assert [m.text for m in fake.calls[0][1:]] == ["Hi", "Hello", "count"]  # the earlier turns are history
     assert "".join(d for d in deltas if d) == "one two three"
     assert len([d for d in deltas if d]) == 3
 

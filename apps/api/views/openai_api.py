@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -64,21 +65,25 @@ class ChatCompletions(APIView):
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
         session = start_api_session(request, experiment)
-        ChatMessage.objects.bulk_create(
+        earlier = [
             ChatMessage(team=team, chat=session.chat, message_type="human" if role == "user" else "ai", content=text)
             for role, text in messages[:-1]
             if role in ("user", "assistant")
-        )
+        ]
+        if earlier:  # bulk_create opens a transaction even for nothing
+            ChatMessage.objects.bulk_create(earlier)
+        # The new session's history is what was just stored: the run need not read it back.
+        history = [HumanMessage(m.content) if m.message_type == "human" else AIMessage(m.content) for m in earlier]
         model_name = data.get("model") or experiment.name
         completion_id = f"chatcmpl-{session.public_id.hex}"
         if data["stream"]:
-            stream = _stream(session, messages[-1][1], served, completion_id, model_name)
+            stream = _stream(session, messages[-1][1], served, history, completion_id, model_name)
             response = StreamingHttpResponse(stream, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
             return response
         try:
-            reply = respond(session, messages[-1][1], version=served)
+            reply = respond(session, messages[-1][1], version=served, history=history)
         except BotError as error:
             raise bot_error(error) from error
         return Response(
@@ -99,7 +104,9 @@ class ChatCompletions(APIView):
         )
 
 
-async def _stream(session, text: str, version, completion_id: str, model: str) -> AsyncIterator[bytes]:
+async def _stream(
+    session, text: str, version, history: list[BaseMessage], completion_id: str, model: str
+) -> AsyncIterator[bytes]:
     """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
     async iterator: under ASGI Django would buffer a sync one to the end)."""
     created = int(time.time())
@@ -115,7 +122,7 @@ async def _stream(session, text: str, version, completion_id: str, model: str) -
         return f"data: {json.dumps(body)}\n\n".encode()
 
     yield chunk({"role": "assistant", "content": ""})
-    async for event in reply_stream(session, text, version=version):
+    async for event in reply_stream(session, text, version=version, history=history):
         if event.kind == "token":
             yield chunk({"content": event.text})
         elif event.kind == "error":
