@@ -73,7 +73,9 @@ class ChatCompletions(APIView):
         if earlier:  # bulk_create opens a transaction even for nothing
             ChatMessage.objects.bulk_create(earlier)
         # The new session's history is what was just stored: the run need not read it back.
-        history = [HumanMessage(m.content) if m.message_type == "human" else AIMessage(m.content) for m in earlier]
+        history: list[BaseMessage] = [
+            HumanMessage(m.content) if m.message_type == "human" else AIMessage(m.content) for m in earlier
+        ]
         model_name = data.get("model") or experiment.name
         completion_id = f"chatcmpl-{session.public_id.hex}"
         if data["stream"]:

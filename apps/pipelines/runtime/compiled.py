@@ -5,10 +5,16 @@ published version never changes, so a compiled graph is kept per (repository sco
 the node actions take everything that belongs to one run (the input, the repository, the trace,
 the callbacks) from the run's `RunScope`, passed in LangGraph's config.
 
-Start and End are not LangGraph nodes: each LangGraph superstep costs about as much as a fast
-node, and these two only pass text on. Start's action runs before the graph and End's after it
-(End is the only sink, so "after the graph" is "after every branch", as a deferred node would
-be); both still record their spans and node events, through the same action as any node."""
+LangGraph runs what needs it: branches, routers and joins. Its per-run and per-superstep costs
+are about a millisecond, more than a fast node, so:
+- Start and End are not LangGraph nodes. Start's action runs before the graph and End's after it
+  (End is the only sink, so "after the graph" is "after every branch", as a deferred node would
+  be); both still record their spans and node events, through the same action as any node.
+- A chain (each node between Start and End has one way in and one way out, and none is a
+  router; the simple chatbot is Start → LLM → End) runs its node actions in order, merging each
+  update with the state's reducers as LangGraph would. Anything else runs on LangGraph.
+Either way each node runs through the same action, so spans, events, retries and state updates
+are the same (ADR 0014)."""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +37,7 @@ from apps.pipelines.nodes.registry import get_node_type
 from apps.pipelines.runtime.context import NodeContext, RunInput
 from apps.pipelines.runtime.errors import PipelineInvalid, PipelineRunError
 from apps.pipelines.runtime.repository import PipelineRepository, SpanRecord, TraceRecord
-from apps.pipelines.runtime.state import PipelineState
+from apps.pipelines.runtime.state import PipelineState, apply_update
 from apps.pipelines.validation import validate_pipeline
 from apps.service_providers.errors import ProviderError
 
@@ -58,10 +64,20 @@ class CompiledPipeline:
     graph: PipelineGraph
     start: NodeAction
     end: NodeAction
-    runnable: Any  # langgraph CompiledStateGraph of the nodes between Start and End; None if there are none
+    chain: tuple[NodeAction, ...] | None  # the nodes between Start and End when they form a chain
+    runnable: Any  # otherwise, a langgraph CompiledStateGraph of them
 
     def config(self, scope: RunScope) -> RunnableConfig:
         return {"recursion_limit": 4 * len(self.graph.nodes) + 10, "configurable": {"scope": scope}}
+
+    def steps(self, state: dict[str, Any], config: RunnableConfig) -> Iterator[dict[str, Any]]:
+        """The state after each step between Start and End."""
+        if self.chain is None:
+            yield from self.runnable.stream(state, stream_mode="values", config=config)
+            return
+        for action in self.chain:
+            state = apply_update(state, action(state, config))
+            yield state
 
 
 _cache: OrderedDict[tuple[Any, str], CompiledPipeline] = OrderedDict()
@@ -104,18 +120,19 @@ def _compile(graph: PipelineGraph) -> CompiledPipeline:
     actions = {
         node.id: _node_action(node, graph, streams_to_caller=node.id in streams_to_caller) for node in graph.nodes
     }
-    inner = [node for node in graph.nodes if node.id not in (start_node.id, end_node.id)]
-    entries = sorted({edge.target for edge in graph.outgoing(start_node.id)} - {end_node.id})
-    if not entries:  # Start goes straight to End: no graph to run
-        return CompiledPipeline(graph, actions[start_node.id], actions[end_node.id], None)
+    start, end = actions[start_node.id], actions[end_node.id]
+    chain = _chain(graph, start_node.id, end_node.id)
+    if chain is not None:
+        return CompiledPipeline(graph, start, end, tuple(actions[node_id] for node_id in chain), None)
 
     def target(node_id: str) -> str:
         return END if node_id == end_node.id else node_id
 
     builder = StateGraph(PipelineState)
+    inner = [node for node in graph.nodes if node.id not in (start_node.id, end_node.id)]
     for node in inner:
         builder.add_node(node.id, actions[node.id], defer=len(graph.incoming(node.id)) > 1)
-    for entry in entries:
+    for entry in sorted({edge.target for edge in graph.outgoing(start_node.id)} - {end_node.id}):
         builder.add_edge(START, entry)
     for node in inner:
         node_type = get_node_type(node.type)
@@ -126,7 +143,25 @@ def _compile(graph: PipelineGraph) -> CompiledPipeline:
         else:
             for edge in edges:
                 builder.add_edge(node.id, target(edge.target))
-    return CompiledPipeline(graph, actions[start_node.id], actions[end_node.id], builder.compile())
+    return CompiledPipeline(graph, start, end, None, builder.compile())
+
+
+def _chain(graph: PipelineGraph, start_id: str, end_id: str) -> list[str] | None:
+    """The ids of the nodes between Start and End, in order, if every node lies on one path from
+    Start to End with no branch, join or router; otherwise None."""
+    chain: list[str] = []
+    current = start_id
+    while True:
+        edges = graph.outgoing(current)
+        if len(edges) != 1:
+            return None
+        current = edges[0].target
+        if current == end_id:
+            return chain if len(chain) == len(graph.nodes) - 2 else None  # no node off the path
+        node_type = get_node_type(graph.node(current).type)
+        if len(graph.incoming(current)) != 1 or current in chain or node_type is None or node_type.is_router():
+            return None
+        chain.append(current)
 
 
 def _router_path(node_id: str, edges, target: Callable[[str], str]):

@@ -1,11 +1,11 @@
 """Run a pipeline on one message with LangGraph.
 
 Each node between Start and End becomes a LangGraph node (Start and End run before and after the
-graph, compiled.py), each wrapped to: compute its input from the edges taken into it, run
-with retries, record a trace span, and turn its changes into a state update. Routers pick edges with
-conditional edges; a node with several incoming edges is deferred so it runs once, after every
-active branch. The run stops at a time limit or when cancelled (checked between steps), and each
-node's own calls carry their own timeouts."""
+graph, and a plain chain of nodes runs without LangGraph: compiled.py), each wrapped to: compute its
+input from the edges taken into it, run with retries, record a trace span, and turn its changes into
+a state update. Routers pick edges with conditional edges; a node with several incoming edges is
+deferred so it runs once, after every active branch. The run stops at a time limit or when cancelled
+(checked between steps), and each node's own calls carry their own timeouts."""
 
 from __future__ import annotations
 
@@ -81,13 +81,12 @@ def run_pipeline(
     try:
         with usage_context(chatbot_id=run.chatbot_id, session_id=run.session_id, source="pipeline"):
             state = apply_update(dict(initial), compiled.start(initial, config))
-            if compiled.runnable is not None:
-                for values in compiled.runnable.stream(state, stream_mode="values", config=config):
-                    state = values
-                    if cancel is not None and cancel.is_set():
-                        raise PipelineCancelled("The run was cancelled")
-                    if time.monotonic() > deadline:
-                        raise PipelineRunError(f"The pipeline took longer than {time_limit:.0f} s and was stopped")
+            for values in compiled.steps(state, config):
+                state = values
+                if cancel is not None and cancel.is_set():
+                    raise PipelineCancelled("The run was cancelled")
+                if time.monotonic() > deadline:
+                    raise PipelineRunError(f"The pipeline took longer than {time_limit:.0f} s and was stopped")
             state = apply_update(state, compiled.end(state, config))
     except PipelineRunError as error:
         trace.status = "cancelled" if isinstance(error, PipelineCancelled) else "error"
