@@ -54,6 +54,8 @@ class BotReply:
     trace_id: int | None
     session_ended: bool
     replayed: bool = False  # the same message id was seen before: this is the earlier reply
+    input_tokens: int = 0  # the run's model calls (0 for a replayed reply)
+    output_tokens: int = 0
 
 
 def respond(
@@ -232,7 +234,9 @@ def _store_reply(
             changed += ["status", "ended_at"]
         session.touch()
         session.save(update_fields=changed)
-    return BotReply(human, reply, result.trace_id, ended)
+    return BotReply(
+        human, reply, result.trace_id, ended, input_tokens=result.input_tokens, output_tokens=result.output_tokens
+    )
 
 
 def _apply_changes(current: dict | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

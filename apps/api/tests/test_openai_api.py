@@ -43,6 +43,36 @@ def test_sdk_gets_a_completion(live_server, setup):
     assert completion.choices[0].finish_reason == "stop"
     assert completion.object == "chat.completion"
     assert [m.text for m in fake.calls[0][1:]] == ["Hi", "Hello", "How are you?"]
+    # The run's real token counts (the fake model counts words), not zeros.
+    prompt_words = sum(len(m.text.split()) for m in fake.calls[0])
+    assert completion.usage is not None
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (prompt_words, 3)
+    assert completion.usage.total_tokens == prompt_words + 3
+
+
+def test_stream_ends_with_usage_when_asked(live_server, setup):
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    with use_fake_llm("one two three") as fake:
+        chunks = list(
+            client.chat.completions.create(
+                model="m",
+                messages=[{"role": "user", "content": "count to three"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    *content_chunks, last = chunks
+    assert all(chunk.usage is None for chunk in content_chunks)
+    assert last.choices == []
+    assert last.usage is not None
+    prompt_words = sum(len(m.text.split()) for m in fake.calls[0])
+    assert (last.usage.prompt_tokens, last.usage.completion_tokens) == (prompt_words, 3)
+    with use_fake_llm("no usage"):
+        plain = list(
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], stream=True)
+        )
+    assert all(chunk.usage is None and chunk.choices for chunk in plain)
 
 
 def test_sdk_streams_chunks(live_server, setup):

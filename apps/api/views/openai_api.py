@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
-from apps.chat.bot import BotError, respond
+from apps.chat.bot import BotError, BotReply, respond
 from apps.chat.models import ChatMessage
 from apps.chat.streaming import reply_stream
 
@@ -32,10 +32,24 @@ class ChatMessageInSerializer(serializers.Serializer):
     content = serializers.JSONField(help_text="Text, or a list of content parts with text")
 
 
+class StreamOptionsSerializer(serializers.Serializer):
+    include_usage = serializers.BooleanField(default=False, help_text="End the stream with a chunk giving usage")
+
+
 class ChatCompletionRequestSerializer(serializers.Serializer):
     model = serializers.CharField(required=False, allow_blank=True)
     messages = ChatMessageInSerializer(many=True, allow_empty=False)
     stream = serializers.BooleanField(default=False)
+    stream_options = StreamOptionsSerializer(required=False, allow_null=True)
+
+
+def _usage(reply: BotReply) -> dict[str, int]:
+    """The run's tokens over all its model calls, as OpenAI reports them."""
+    return {
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": reply.output_tokens,
+        "total_tokens": reply.input_tokens + reply.output_tokens,
+    }
 
 
 def _text(content) -> str:
@@ -79,7 +93,8 @@ class ChatCompletions(APIView):
         model_name = data.get("model") or experiment.name
         completion_id = f"chatcmpl-{session.public_id.hex}"
         if data["stream"]:
-            stream = _stream(session, messages[-1][1], served, history, completion_id, model_name)
+            include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+            stream = _stream(session, messages[-1][1], served, history, completion_id, model_name, include_usage)
             response = StreamingHttpResponse(stream, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
@@ -101,34 +116,39 @@ class ChatCompletions(APIView):
                         "finish_reason": "stop",
                     }
                 ],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "usage": _usage(reply),
             }
         )
 
 
 async def _stream(
-    session, text: str, version, history: list[BaseMessage], completion_id: str, model: str
+    session, text: str, version, history: list[BaseMessage], completion_id: str, model: str, include_usage: bool
 ) -> AsyncIterator[bytes]:
     """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
     async iterator: under ASGI Django would buffer a sync one to the end)."""
     created = int(time.time())
 
-    def chunk(delta: dict, finish: str | None = None) -> bytes:
-        body = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
+    def chunk(choices: list[dict], **extra) -> bytes:
+        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
+        body.update(choices=choices, **extra)
+        if include_usage:  # OpenAI's shape: null on every chunk but the last
+            body.setdefault("usage", None)
         return f"data: {json.dumps(body)}\n\n".encode()
 
-    yield chunk({"role": "assistant", "content": ""})
+    def delta(content: dict, finish: str | None = None) -> bytes:
+        return chunk([{"index": 0, "delta": content, "finish_reason": finish}])
+
+    yield delta({"role": "assistant", "content": ""})
+    reply = None
     async for event in reply_stream(session, text, version=version, history=history):
         if event.kind == "token":
-            yield chunk({"content": event.text})
+            yield delta({"content": event.text})
+        elif event.kind == "done":
+            reply = event.reply
         elif event.kind == "error":
             message = str(event.error) if event.error else "The chatbot could not answer"
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
-    yield chunk({}, "stop")
+    yield delta({}, "stop")
+    if include_usage and reply is not None:
+        yield chunk([], usage=_usage(reply))
     yield b"data: [DONE]\n\n"

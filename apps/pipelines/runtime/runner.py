@@ -23,7 +23,7 @@ from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.errors import PipelineCancelled, PipelineInvalid, PipelineRunError
 from apps.pipelines.runtime.repository import PipelineRepository, TraceRecord
 from apps.pipelines.runtime.state import PipelineState, apply_update
-from apps.service_providers.llm.usage import usage_context
+from apps.service_providers.llm.usage import TokenTally, usage_context
 
 __all__ = ["PipelineCancelled", "PipelineInvalid", "PipelineRunError", "RunResult", "run_pipeline"]
 
@@ -42,6 +42,8 @@ class RunResult:
     path: list[str] = field(default_factory=list)
     routes: dict[str, str] = field(default_factory=dict)
     trace_id: int | None = None
+    input_tokens: int = 0  # over every model call of the run
+    output_tokens: int = 0
 
 
 def run_pipeline(
@@ -79,7 +81,8 @@ def run_pipeline(
     deadline = time.monotonic() + time_limit
     config = compiled.config(scope)
     try:
-        with usage_context(chatbot_id=run.chatbot_id, session_id=run.session_id, source="pipeline"):
+        tally = TokenTally()
+        with usage_context(chatbot_id=run.chatbot_id, session_id=run.session_id, source="pipeline", tally=tally):
             state = apply_update(dict(initial), compiled.start(initial, config))
             for values in compiled.steps(state, config):
                 state = values
@@ -108,6 +111,8 @@ def run_pipeline(
         path=state.get("path") or [],
         routes={name: route for name, route in (state.get("routes") or {}).items() if not name.startswith("handle:")},
         trace_id=trace_id,
+        input_tokens=tally.input_tokens,
+        output_tokens=tally.output_tokens,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -23,11 +24,27 @@ logger = logging.getLogger(__name__)
 _MAX_OPEN_CALLS = 10_000
 
 
+class TokenTally:
+    """Tokens of every model call made under one usage context (a pipeline run), for callers that
+    report them (the OpenAI-compatible API). Calls may end on other threads (parallel branches)."""
+
+    def __init__(self) -> None:
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self._lock = threading.Lock()
+
+    def add(self, input_tokens: int, output_tokens: int) -> None:
+        with self._lock:
+            self.input_tokens += input_tokens
+            self.output_tokens += output_tokens
+
+
 @dataclass(frozen=True)
 class UsageContext:
     chatbot_id: int | None = None
     session_id: int | None = None
     source: str = ""
+    tally: TokenTally | None = None
 
 
 _current_usage_context: contextvars.ContextVar[UsageContext | None] = contextvars.ContextVar(
@@ -121,6 +138,8 @@ class UsageRecorder(BaseCallbackHandler):
     def _record(self, run_id: UUID, input_tokens: int, output_tokens: int, error: str = "") -> None:
         started = self._started.pop(run_id, None)
         context = self._contexts.pop(run_id, UsageContext())
+        if context.tally is not None:
+            context.tally.add(input_tokens, output_tokens)
         try:
             usage_writer.submit(
                 {
