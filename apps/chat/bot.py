@@ -7,7 +7,6 @@ again; while another worker is still producing the reply, it says so instead of 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
 from apps.trace.export import schedule_trace_export
 from apps.utils.prepared import PreparedQuery
+from apps.utils.single_statement import insert_and_update
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
@@ -191,6 +191,30 @@ def _run_input(
     )
 
 
+@dataclass(frozen=True)
+class _RunChanges:
+    """What a run changed besides adding its reply."""
+
+    new_tags: set[str]
+    participant_data: bool
+    session: bool  # state or tags
+    ended: bool
+
+    @classmethod
+    def of(cls, session: ExperimentSession, run: RunInput, result: RunResult) -> _RunChanges:
+        new_tags = set(result.session_tags) - set(session.tags or [])
+        return cls(
+            new_tags=new_tags,
+            participant_data=result.participant_data != run.participant_data,
+            session=result.session_state != run.session_state or bool(new_tags),
+            ended="end_session" in result.intents,
+        )
+
+    @property
+    def any(self) -> bool:
+        return self.participant_data or self.session or self.ended
+
+
 def _store_reply(
     session: ExperimentSession,
     human: ChatMessage,
@@ -199,44 +223,66 @@ def _store_reply(
     version: Experiment,
     data: ParticipantData,
 ) -> BotReply:
-    new_tags = set(result.session_tags) - set(session.tags or [])
-    data_changed = result.participant_data != run.participant_data
-    session_changed = result.session_state != run.session_state or bool(new_tags)
-    ended = "end_session" in result.intents
-    # A reply that changes nothing but the session's activity times needs no transaction: two
-    # autocommitted statements are half the round trips of BEGIN, the two, COMMIT.
-    with transaction.atomic() if data_changed or session_changed or ended else nullcontext():
-        reply = ChatMessage.objects.create(
-            team_id=session.team_id,
-            chat_id=session.chat_id,
-            message_type=ChatMessage.Type.AI,
-            content=result.output,
-            tags=result.output_tags,
-            reply_to=human,
-            metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
-        )
-        # The human message keeps its claim: a message with a reply is never claimed again (respond).
-        # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
-        # (the API's tags and state, a team member editing participant data) is kept.
-        if data_changed:
-            data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
-            data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
-            data_row.save(update_fields=["data", "updated_at"])
-        changed = ["first_activity_at", "last_activity_at", "updated_at"]
-        if session_changed:
-            session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
-            session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
-            session.tags = sorted({*(session_row.tags or []), *new_tags})
-            changed += ["state", "tags"]
-        if ended:
-            session.status = ExperimentSession.Status.COMPLETE
-            session.ended_at = timezone.now()
-            changed += ["status", "ended_at"]
-        session.touch()
-        session.save(update_fields=changed)
-    return BotReply(
-        human, reply, result.trace_id, ended, input_tokens=result.input_tokens, output_tokens=result.output_tokens
+    changes = _RunChanges.of(session, run, result)
+    reply = ChatMessage(
+        team_id=session.team_id,
+        chat_id=session.chat_id,
+        message_type=ChatMessage.Type.AI,
+        content=result.output,
+        tags=result.output_tags,
+        reply_to=human,
+        metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
     )
+    session.touch()
+    if not changes.any:
+        # Most replies change nothing but the session's activity times: one statement stores both.
+        session.updated_at = timezone.now()
+        activity = ["first_activity_at", "last_activity_at", "updated_at"]
+        insert_and_update(
+            reply,
+            ExperimentSession.objects.filter(pk=session.pk),
+            **{field: getattr(session, field) for field in activity},
+        )
+    else:
+        _store_reply_with_changes(session, reply, run, result, data, changes)
+    return BotReply(
+        human,
+        reply,
+        result.trace_id,
+        changes.ended,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+    )
+
+
+@transaction.atomic
+def _store_reply_with_changes(
+    session: ExperimentSession,
+    reply: ChatMessage,
+    run: RunInput,
+    result: RunResult,
+    data: ParticipantData,
+    changes: _RunChanges,
+) -> None:
+    reply.save()
+    # The human message keeps its claim: a message with a reply is never claimed again (respond).
+    # Only what the run changed is written, onto the rows as they are now: an edit made meanwhile
+    # (the API's tags and state, a team member editing participant data) is kept.
+    if changes.participant_data:
+        data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
+        data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
+        data_row.save(update_fields=["data", "updated_at"])
+    changed = ["first_activity_at", "last_activity_at", "updated_at"]
+    if changes.session:
+        session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
+        session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
+        session.tags = sorted({*(session_row.tags or []), *changes.new_tags})
+        changed += ["state", "tags"]
+    if changes.ended:
+        session.status = ExperimentSession.Status.COMPLETE
+        session.ended_at = timezone.now()
+        changed += ["status", "ended_at"]
+    session.save(update_fields=changed)
 
 
 def _apply_changes(current: dict | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
