@@ -120,17 +120,20 @@ def bot_error(error: BotError) -> APIException:
     return BotUnavailable(str(error))
 
 
-def start_api_session(request, experiment: Experiment) -> ExperimentSession:
-    """A new session for the calling key's participant (its creator, or the key itself)."""
+def start_api_session(
+    request, experiment: Experiment, *, identifier: str | None = None, state: dict | None = None
+) -> ExperimentSession:
+    """A new session for `identifier` on the API platform, by default the calling key's participant
+    (its creator, or the key itself)."""
     from apps.api.authentication import api_caller
 
     key = api_caller(request).key
-    identifier = key.participant_identifier
+    identifier = identifier or key.participant_identifier
     participant = find_participant_with_data(
         team_id=key.team_id, platform="api", identifier=identifier, experiment_id=experiment.pk
     ) or get_or_create_participant(team=key.team, platform="api", identifier=identifier)
     try:
-        session = start_session(experiment=experiment, participant=participant, platform="api")
+        session = start_session(experiment=experiment, participant=participant, platform="api", state=state)
     except ChatbotActionError as error:
         raise PermissionDenied(str(error)) from error
     return carry_participant_data(session, participant)

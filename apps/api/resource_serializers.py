@@ -1,4 +1,5 @@
-"""Read models of Open Chat Studio's v1 API for chatbots and sessions (same field names)."""
+"""Read models of Open Chat Studio's v1 API for chatbots and sessions (same field names), and the request
+that creates a session."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.service_providers.models import LlmUsage
@@ -22,6 +24,7 @@ STATUS_NAMES: dict[str, str] = {
     ExperimentSession.Status.COMPLETE: "complete",
 }
 ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+MAX_SEED_MESSAGES = 1000
 
 
 def _absolute(request, name: str, **kwargs) -> str:
@@ -167,3 +170,26 @@ class ExperimentSessionWithMessagesSerializer(ExperimentSessionSerializer):
             for row in rows
         ]
         return {"total_cost": f"{total:.8f}", "by_model": by_model}
+
+
+MESSAGE_TYPES = {role: message_type for message_type, role in ROLES.items()}
+
+
+class SeedMessageSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=sorted(MESSAGE_TYPES))
+    content = serializers.CharField(max_length=MAX_MESSAGE_CHARS)
+
+
+@extend_schema_serializer(component_name="ExperimentSessionCreate")
+class ExperimentSessionCreateSerializer(serializers.Serializer):
+    experiment = serializers.UUIDField(help_text="The chatbot's ID")
+    participant = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="Channel specific participant identifier; by default the API key's own participant",
+    )
+    messages = SeedMessageSerializer(  # type: ignore[call-arg]  # many=True passes max_length to the list; stubs lack it
+        many=True, required=False, max_length=MAX_SEED_MESSAGES, help_text="Earlier turns of the conversation"
+    )
+    state = serializers.DictField(required=False, help_text="The session's initial state (a JSON object)")

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
-from apps.chat.models import Chat
+from apps.chat.models import Chat, ChatMessage
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.models import Participant, ParticipantData
@@ -41,7 +41,9 @@ def is_allowed(experiment: Experiment, participant: Participant) -> bool:
 
 
 @transaction.atomic
-def start_session(*, experiment: Experiment, participant: Participant, platform: str = "web") -> ExperimentSession:
+def start_session(
+    *, experiment: Experiment, participant: Participant, platform: str = "web", state: dict[str, Any] | None = None
+) -> ExperimentSession:
     """A new conversation with the chatbot (always its working copy: versions are chosen per message)."""
     working = experiment.working
     if participant.team_id != working.team_id:
@@ -52,8 +54,26 @@ def start_session(*, experiment: Experiment, participant: Participant, platform:
     status = ExperimentSession.Status.PENDING_CONSENT if needs_consent else ExperimentSession.Status.ACTIVE
     chat = Chat.objects.create(team=working.team, name=f"{working.name} / {participant}")
     return ExperimentSession.objects.create(
-        team=working.team, experiment=working, participant=participant, chat=chat, status=status, platform=platform
+        team=working.team,
+        experiment=working,
+        participant=participant,
+        chat=chat,
+        status=status,
+        platform=platform,
+        state=state or {},
     )
+
+
+def add_messages(*, session: ExperimentSession, messages: Iterable[tuple[str, str]]) -> list[ChatMessage]:
+    """Store earlier turns of a conversation, (message type, text) each, as a client that starts a
+    session with its history gives them (the sessions API, the OpenAI-compatible endpoint)."""
+    rows = [
+        ChatMessage(team_id=session.team_id, chat=session.chat, message_type=message_type, content=text)
+        for message_type, text in messages
+    ]
+    if rows:  # bulk_create opens a transaction even for nothing
+        ChatMessage.objects.bulk_create(rows)
+    return rows
 
 
 def give_consent(*, session: ExperimentSession) -> ExperimentSession:

@@ -51,3 +51,101 @@ def test_another_teams_session_is_404(chatbot, other_team):
     client.credentials(HTTP_X_API_KEY=create_api_key(team=other_team, name="x")[1])
     assert client.get(f"/api/sessions/{session.public_id}/").status_code == 404
     assert client.get("/api/sessions/").json()["count"] == 0
+
+
+def test_create_a_session_with_earlier_messages_and_state(api, chatbot, team, other_team):
+    body = {
+        "experiment": str(chatbot.public_id),
+        "participant": "+27820000001",
+        "messages": [
+            {"role": "system", "content": "Imported from the clinic system"},
+            {"role": "user", "content": "I need an appointment"},
+            {"role": "assistant", "content": "Which day suits you?"},
+        ],
+        "state": {"clinic": "Soweto"},
+    }
+    response = api.post("/api/sessions/", body, format="json")
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["participant"]["identifier"] == "+27820000001"
+    assert (created["platform"], created["state"], created["status"]) == ("api", {"clinic": "Soweto"}, "active")
+    assert created["experiment"]["id"] == str(chatbot.public_id)
+    detail = api.get(f"/api/sessions/{created['id']}/").json()
+    assert [(m["role"], m["content"]) for m in detail["messages"]] == [
+        (t["role"], t["content"]) for t in body["messages"]
+    ]
+    # The API channel continues it, with those turns as history.
+    with use_fake_llm("Tuesday works") as fake:
+        reply = api.post(
+            f"/channels/api/{chatbot.public_id}/incoming_message",
+            {"message": "Tuesday?", "session": created["id"]},
+            format="json",
+        )
+    assert reply.json()["response"] == "Tuesday works"
+    assert [m.text for m in fake.calls[0][1:]] == ["I need an appointment", "Which day suits you?", "Tuesday?"]
+    # Without a participant the session is the key's own; another team's chatbot is unknown.
+    own = api.post("/api/sessions/", {"experiment": str(chatbot.public_id)}, format="json").json()
+    assert own["participant"]["identifier"] == api_participant(api)
+    other = simple_chatbot(other_team)
+    assert api.post("/api/sessions/", {"experiment": str(other.public_id)}, format="json").status_code == 404
+
+
+def api_participant(api) -> str:
+    from apps.experiments.models import ExperimentSession
+
+    return ExperimentSession.objects.filter(platform="api").order_by("-id").first().participant.identifier
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "experiment"),
+        ({"experiment": "not-a-uuid"}, "experiment"),
+        ({"experiment": "CHATBOT", "messages": [{"role": "robot", "content": "x"}]}, "messages"),
+        ({"experiment": "CHATBOT", "messages": [{"role": "user"}]}, "messages"),
+        ({"experiment": "CHATBOT", "state": ["not", "an", "object"]}, "state"),
+    ],
+)
+def test_bad_session_requests_name_the_field(api, chatbot, body, field):
+    if body.get("experiment") == "CHATBOT":
+        body = {**body, "experiment": str(chatbot.public_id)}
+    response = api.post("/api/sessions/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    from apps.experiments.models import ExperimentSession
+
+    assert not ExperimentSession.objects.exists()  # nothing half made
+
+
+def test_allow_list_refuses_other_participants(api, chatbot):
+    chatbot.participant_allowlist = ["+27820000001"]
+    chatbot.save()
+    refused = api.post("/api/sessions/", {"experiment": str(chatbot.public_id), "participant": "+1555"}, format="json")
+    assert refused.status_code == 403
+
+
+def test_sessions_filtered_by_tags_versions_and_ordered(api, chatbot):
+    from apps.experiments.sessions import add_session_tags
+
+    with use_fake_llm():
+        actions.create_chatbot_version(experiment=chatbot, description="first", publish=True)
+    first, second, third = (session_for(chatbot, identifier=f"p{n}@example.org") for n in range(3))
+    add_session_tags(session=first, tags=["urgent"])
+    add_session_tags(session=second, tags=["followup", "urgent"])
+    with use_fake_llm("answered by version 1"):
+        respond(third, "Hi")
+
+    def ids(query: str) -> list[str]:
+        response = api.get(f"/api/sessions/{query}")
+        assert response.status_code == 200, response.json()
+        return [item["id"] for item in response.json()["results"]]
+
+    newest_first = [str(s.public_id) for s in (third, second, first)]
+    assert ids("") == newest_first
+    assert ids("?ordering=created_at") == newest_first[::-1]
+    assert ids("?tags=urgent") == newest_first[1:]
+    assert ids("?tags=followup,other") == [str(second.public_id)]
+    assert ids("?versions=1") == [str(third.public_id)]
+    assert ids("?versions=2") == []
+    assert api.get("/api/sessions/?versions=one").status_code == 400
+    assert len(ids("?page_size=1")) == 1

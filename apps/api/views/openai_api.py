@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.chat.bot import BotError, BotReply, respond
-from apps.chat.models import ChatMessage
 from apps.chat.streaming import reply_stream
+from apps.experiments.sessions import add_messages
 
 
 class ChatMessageInSerializer(serializers.Serializer):
@@ -79,13 +79,14 @@ class ChatCompletions(APIView):
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
         session = start_api_session(request, experiment)
-        earlier = [
-            ChatMessage(team=team, chat=session.chat, message_type="human" if role == "user" else "ai", content=text)
-            for role, text in messages[:-1]
-            if role in ("user", "assistant")
-        ]
-        if earlier:  # bulk_create opens a transaction even for nothing
-            ChatMessage.objects.bulk_create(earlier)
+        earlier = add_messages(
+            session=session,
+            messages=[
+                ("human" if role == "user" else "ai", text)
+                for role, text in messages[:-1]
+                if role in ("user", "assistant")
+            ],
+        )
         # The new session's history is what was just stored: the run need not read it back.
         history: list[BaseMessage] = [
             HumanMessage(m.content) if m.message_type == "human" else AIMessage(m.content) for m in earlier

@@ -1,20 +1,30 @@
-"""`/api/experiments/` and `/api/sessions/`: the team's chatbots and their conversations."""
+"""`/api/experiments/` and `/api/sessions/`: the team's chatbots and their conversations (listed, read,
+and started with earlier messages)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.generics import ListAPIView, ListCreateAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from apps.api.authentication import api_caller
-from apps.api.chatbot_access import _uuid
+from apps.api.chatbot_access import _uuid, chatbot_for, start_api_session
 from apps.api.resource_serializers import (
+    MESSAGE_TYPES,
     ExperimentSerializer,
+    ExperimentSessionCreateSerializer,
     ExperimentSessionSerializer,
     ExperimentSessionWithMessagesSerializer,
 )
+from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.sessions import add_messages
 
 
 class CountedCursorPagination(CursorPagination):
@@ -82,20 +92,67 @@ def team_sessions(request):
     )
 
 
-@extend_schema(
-    tags=["Experiment Sessions"],
-    summary="List chatbot sessions",
-    parameters=[OpenApiParameter("experiment", str, description="Chatbot ID to filter sessions by")],
-)
-class SessionList(ListAPIView):
+SESSION_FILTERS = [
+    OpenApiParameter("experiment", str, description="Chatbot ID to filter sessions by"),
+    OpenApiParameter("tags", str, description="Session tags (comma separated): sessions with any of them"),
+    OpenApiParameter(
+        "versions", str, description="Chatbot version numbers (comma separated): sessions answered by any of them"
+    ),
+]
+
+
+class SessionList(ListCreateAPIView):
     serializer_class = ExperimentSessionSerializer
     pagination_class = CountedCursorPagination
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["created_at"]
+    ordering = "-created_at"
+
+    @extend_schema(tags=["Experiment Sessions"], summary="List chatbot sessions", parameters=SESSION_FILTERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         sessions = team_sessions(self.request)
-        if experiment := self.request.query_params.get("experiment"):
+        params = self.request.query_params
+        if experiment := params.get("experiment"):
             sessions = sessions.filter(experiment__public_id=_uuid(experiment))
+        if tags := _comma_separated(params.get("tags")):
+            sessions = sessions.filter(tags__has_any_keys=tags)  # jsonb ?|: any element of the list
+        if versions := _comma_separated(params.get("versions")):
+            if not all(version.isdigit() for version in versions):
+                raise ValidationError({"versions": ["Version numbers are whole numbers, comma separated"]})
+            answered = ChatMessage.objects.filter(
+                chat_id=OuterRef("chat_id"), metadata__version__in=[int(version) for version in versions]
+            )
+            sessions = sessions.filter(Exists(answered))
         return sessions
+
+    @extend_schema(
+        tags=["Experiment Sessions"],
+        summary="Create a chatbot session",
+        request=ExperimentSessionCreateSerializer,
+        responses={201: ExperimentSessionSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        """A session for a participant on the API platform, optionally with earlier messages and a
+        state; continue it with the API channel (`session`)."""
+        serializer = ExperimentSessionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        experiment = chatbot_for(api_caller(request).team, str(data["experiment"]))
+        with transaction.atomic():
+            session = start_api_session(
+                request, experiment, identifier=data.get("participant", "").strip() or None, state=data.get("state")
+            )
+            turns = [(MESSAGE_TYPES[turn["role"]], turn["content"]) for turn in data.get("messages", [])]
+            add_messages(session=session, messages=turns)
+        body = ExperimentSessionSerializer(team_sessions(request).get(pk=session.pk), context={"request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+def _comma_separated(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 @extend_schema(tags=["Experiment Sessions"], summary="Retrieve a session with its messages")
