@@ -93,7 +93,7 @@ def test_create_a_session_with_earlier_messages_and_state(api, chatbot, team, ot
 def api_participant(api) -> str:
     from apps.experiments.models import ExperimentSession
 
-    return ExperimentSession.objects.filter(platform="api").order_by("-id").first().participant.identifier
+    return ExperimentSession.objects.filter(platform="api").latest("id").participant.identifier
 
 
 @pytest.mark.parametrize(
