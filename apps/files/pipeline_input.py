@@ -1,5 +1,6 @@
-"""What a pipeline sees of a message's attachments: the text of text-like files (plain text,
-Markdown, CSV, JSON, …) appended to the message under a heading, and the names of the others.
+"""What a pipeline sees of a message's attachments: the text of files that have text (plain text,
+Markdown, CSV, JSON, PDF, Word, Excel: `text_extraction.py`) appended to the message under a
+heading, and the names of the others (images, audio, a file that could not be read).
 
 Called once by the bot runtime (`apps.chat.bot`) when it builds the run's input."""
 
@@ -7,20 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.files.content_types import is_text
 from apps.files.models import File
+from apps.files.text_extraction import extract_text
 
 MAX_CHARS_PER_FILE = 20_000
 MAX_CHARS_TOTAL = 60_000
-
-
-def _read_text(file: File, limit: int) -> str:
-    with file.file.open("rb") as handle:
-        raw = handle.read(limit * 4 + 4)  # at most 4 bytes a character
-    text = raw.decode("utf-8", errors="replace")
-    if len(text) > limit:
-        text = text[:limit] + "\n[… truncated]"
-    return text
 
 
 def message_with_attachments(team_id: int, message: str, attachments: list[dict[str, Any]] | None) -> str:
@@ -35,11 +27,8 @@ def message_with_attachments(team_id: int, message: str, attachments: list[dict[
         file = files.get(attachment.get("file_id"))  # type: ignore[arg-type]
         name = attachment.get("name") or (file.name if file else "file")
         content_type = attachment.get("content_type") or ""
-        if file is not None and is_text(content_type) and budget > 0:
-            try:
-                text = _read_text(file, min(MAX_CHARS_PER_FILE, budget))
-            except OSError:
-                text = None
+        if file is not None and budget > 0:
+            text = extract_text(file, content_type, min(MAX_CHARS_PER_FILE, budget))
             if text is not None:
                 budget -= len(text)
                 sections.append(f"### Attached file: {name} ({content_type})\n\n{text}")
