@@ -56,7 +56,7 @@ def test_each_call_uses_its_own_values_and_the_sql_is_built_once(session, other_
     assert prepared.first(team_id=session.team_id, public_id=session.public_id).pk == session.pk
     assert prepared.first(team_id=other_team.pk, public_id=session.public_id) is None  # another team's id
     assert prepared.all(team_id=session.team_id, public_id=uuid.uuid4()) == []
-    assert len(built) == 1
+    assert len(built) == 2  # twice when first used (the SQL must not depend on the values), never again
     with pytest.raises(ValueError, match="badly formed"):
         prepared.first(team_id=session.team_id, public_id="not-a-uuid")
 
@@ -89,3 +89,40 @@ def test_queries_it_cannot_reproduce_are_refused_at_first_use(session):
         values.all(team_id=session.team_id)
     with pytest.raises(PreparedQueryError, match="float"):
         PreparedQuery(lambda score: ExperimentSession.objects.filter(pk=F("pk") * score), score=float).all(score=1.0)
+
+
+@pytest.mark.django_db
+def test_sql_that_depends_on_the_values_is_refused(session):
+    def build(number):  # a different query for odd and even numbers: no single SQL serves both
+        sessions = ExperimentSession.objects
+        return sessions.filter(pk=number) if number % 2 else sessions.filter(pk__gte=number)
+
+    with pytest.raises(PreparedQueryError, match="depends on its values"):
+        PreparedQuery(build, number=int).all(number=1)
+
+
+@pytest.mark.django_db
+def test_integer_placeholders_fit_small_integer_columns(session):
+    """Django drops a comparison that no 32-bit column could match; the placeholders must fit one."""
+    session.version_number = 3
+    session.save()
+    pinned = PreparedQuery(
+        lambda version, pk: ExperimentSession.objects.filter(version_number__gte=version, pk=pk), version=int, pk=int
+    )
+    assert pinned.all(version=3, pk=session.pk) == [session]
+    assert pinned.all(version=4, pk=session.pk) == []
+
+
+@pytest.mark.django_db
+def test_ordering_columns_added_for_distinct_are_not_returned(session):
+    ChatMessage.objects.create(team=session.team, chat=session.chat, message_type="human", content="a")
+    rows = PreparedQuery(
+        lambda chat_id: (
+            ChatMessage.objects.filter(chat_id=chat_id)
+            .values_list("content", "message_type")
+            .distinct()
+            .order_by("created_at")
+        ),
+        chat_id=int,
+    )
+    assert rows.all(chat_id=session.chat_id) == [("a", "human")]
