@@ -1,7 +1,7 @@
 """An INSERT and an UPDATE in one statement: both happen, in one query, or neither does."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.chat.models import ChatMessage
@@ -37,10 +37,12 @@ def test_both_rows_are_written_in_one_query(session, django_assert_num_queries):
     assert ChatMessage.objects.get(pk=reply.pk).content == "Edited"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_insert_leaves_the_update_undone(session):
+    """Autocommitted, as the bot runs it: two statements would have committed the update."""
     human = ChatMessage.objects.create(team=session.team, chat=session.chat, message_type="human", content="Hi")
     ChatMessage.objects.create(team=session.team, chat=session.chat, message_type="ai", content="1", reply_to=human)
-    with pytest.raises(IntegrityError), transaction.atomic():  # one reply per message
+    with pytest.raises(IntegrityError):  # one reply per message
         insert_and_update(
             message(session, reply_to=human),
             ExperimentSession.objects.filter(pk=session.pk),
