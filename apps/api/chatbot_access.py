@@ -130,7 +130,11 @@ def start_api_session(
     key = api_caller(request).key
     identifier = identifier or key.participant_identifier
     participant = find_participant_with_data(
-        team_id=key.team_id, platform="api", identifier=identifier, experiment_id=experiment.pk
+        # The data is the working copy's, whose session this becomes (start_session), whichever row is given.
+        team_id=key.team_id,
+        platform="api",
+        identifier=identifier,
+        experiment_id=experiment.working_version_id or experiment.pk,
     ) or get_or_create_participant(team=key.team, platform="api", identifier=identifier)
     try:
         session = start_session(experiment=experiment, participant=participant, platform="api", state=state)
