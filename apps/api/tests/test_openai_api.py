@@ -51,28 +51,38 @@ def test_sdk_gets_a_completion(live_server, setup):
 
 
 def test_stream_ends_with_usage_when_asked(live_server, setup):
+    """Read as raw events: the SDK shows a missing `usage` and `"usage": null` alike."""
+    import json
+
+    import httpx
+
     _, chatbot, key = setup
-    client = client_for(live_server, chatbot, key)
+    url = f"{live_server.url}/api/openai/{chatbot.public_id}/chat/completions"
+
+    def events(body: dict) -> list[dict]:
+        with httpx.stream("POST", url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30) as response:
+            assert response.status_code == 200, response.read()
+            lines = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+        assert lines[-1] == "[DONE]"
+        return [json.loads(line) for line in lines[:-1]]
+
+    asked = {"messages": [{"role": "user", "content": "count to three"}], "stream": True}
     with use_fake_llm("one two three") as fake:
-        chunks = list(
-            client.chat.completions.create(
-                model="m",
-                messages=[{"role": "user", "content": "count to three"}],
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-        )
+        chunks = events({**asked, "stream_options": {"include_usage": True}})
     *content_chunks, last = chunks
-    assert all(chunk.usage is None for chunk in content_chunks)
-    assert last.choices == []
-    assert last.usage is not None
+    assert all("usage" in chunk and chunk["usage"] is None for chunk in content_chunks)
+    assert content_chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert last["choices"] == []
     prompt_words = sum(len(m.text.split()) for m in fake.calls[0])
-    assert (last.usage.prompt_tokens, last.usage.completion_tokens) == (prompt_words, 3)
+    assert last["usage"] == {"prompt_tokens": prompt_words, "completion_tokens": 3, "total_tokens": prompt_words + 3}
     with use_fake_llm("no usage"):
-        plain = list(
-            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], stream=True)
-        )
-    assert all(chunk.usage is None and chunk.choices for chunk in plain)
+        plain = events(asked)
+    assert all("usage" not in chunk and chunk["choices"] for chunk in plain)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    not_streamed = api.post(url, {**asked, "stream": False, "stream_options": {"include_usage": True}}, format="json")
+    assert not_streamed.status_code == 400
+    assert "stream_options" in not_streamed.json()
 
 
 def test_sdk_streams_chunks(live_server, setup):

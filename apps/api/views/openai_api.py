@@ -42,6 +42,11 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
     stream = serializers.BooleanField(default=False)
     stream_options = StreamOptionsSerializer(required=False, allow_null=True)
 
+    def validate(self, attrs):
+        if attrs.get("stream_options") and not attrs.get("stream"):
+            raise ValidationError({"stream_options": ["Only allowed when stream is true"]})  # as OpenAI answers
+        return attrs
+
 
 def _usage(reply: BotReply) -> dict[str, int]:
     """The run's tokens over all its model calls, as OpenAI reports them."""
