@@ -1,10 +1,12 @@
+from django.http import Http404
 from django.shortcuts import render
 
 from apps.teams.decorators import team_permission_required
-from apps.teams.selectors import get_team_object_or_404
 from apps.trace.models import Trace
+from apps.trace.writer import is_reserved
 
 PAGE_SIZE = 50
+WAIT_FOR_WRITE_SECONDS = 10
 
 
 @team_permission_required("trace.view_trace")
@@ -15,5 +17,16 @@ def trace_list(request, team_slug: str):
 
 @team_permission_required("trace.view_trace")
 def trace_detail(request, team_slug: str, pk: int):
-    trace = get_team_object_or_404(Trace.objects.select_related("pipeline"), request.team, pk=pk)
+    trace = Trace.objects.select_related("pipeline").filter(team=request.team, pk=pk).first()
+    if trace is None:
+        # A chat reply's trace is written moments after the reply (apps.trace.writer): a trace link
+        # followed at once finds nothing yet. Wait for it a little, page refreshing, before a 404.
+        waited = _whole_number(request.GET.get("waited"))
+        if waited < WAIT_FOR_WRITE_SECONDS and is_reserved(pk) and not Trace.objects.filter(pk=pk).exists():
+            return render(request, "trace/trace_pending.html", {"trace_id": pk, "waited": waited + 1})
+        raise Http404("No such trace")
     return render(request, "trace/trace_detail.html", {"trace": trace, "spans": trace.spans.all()})
+
+
+def _whole_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 4 else 0
