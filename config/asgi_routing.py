@@ -31,13 +31,21 @@ from django.utils.module_loading import import_string
 
 def is_api_path(scope: Mapping[str, Any]) -> bool:
     """Whether an ASGI scope is an HTTP request for the lean handler. Read per request, so tests can
-    change the settings."""
+    change the settings.
+
+    The widget API (settings.API_FULL_STACK_PREFIXES) also takes a team member's browser session,
+    so a request of it that carries cookies gets the full stack. One without cookies (a
+    participant's widget on another site, an API key) cannot be using a session, and is lean."""
     if scope["type"] != "http":
         return False
     path = scope["path"].removeprefix(scope.get("root_path", ""))  # as Django computes path_info
-    return path.startswith(tuple(settings.API_PATH_PREFIXES)) and not path.startswith(
-        tuple(settings.API_FULL_STACK_PREFIXES)
-    )
+    if not path.startswith(tuple(settings.API_PATH_PREFIXES)):
+        return False
+    return not path.startswith(tuple(settings.API_FULL_STACK_PREFIXES)) or not _has_cookies(scope)
+
+
+def _has_cookies(scope: Mapping[str, Any]) -> bool:
+    return any(name == b"cookie" for name, _ in scope.get("headers", ()))
 
 
 class ApiHandler(ASGIHandler):

@@ -75,7 +75,8 @@ MIDDLEWARE = [
 # use cookies, sessions, the Django user, messages or CSRF: under ASGI, `config.asgi` sends them to a
 # lean handler running API_MIDDLEWARE as one synchronous chain (config/asgi_routing.py, ADR 0012).
 API_PATH_PREFIXES = ("/api/", "/channels/", "/bench/")
-# Except the widget API: it also takes a team member's browser session (ADR 0010), so it keeps MIDDLEWARE.
+# Except the widget API when the request carries cookies: it also takes a team member's browser session
+# (ADR 0010), so such a request keeps MIDDLEWARE.
 API_FULL_STACK_PREFIXES = ("/api/chat/",)
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",  # HSTS, SSL redirect, nosniff, referrer policy

@@ -2,7 +2,7 @@
 
 Django's test client and the WSGI live server bypass `config.asgi`, so these are the tests of the
 split: API paths go to the lean handler (SecurityMiddleware and CommonMiddleware as one sync chain,
-no session, user or CSRF), pages and the widget API to the full MIDDLEWARE (ADR 0012). That tokens
+no session, user or CSRF), pages and widget API requests with cookies to the full MIDDLEWARE (ADR 0012). That tokens
 reach a client while the model is still writing is shown over uvicorn in test_openai_api.py."""
 
 import asyncio
@@ -128,7 +128,8 @@ def widget(team, chatbot):
 
 
 @real_db
-def test_the_widget_api_keeps_the_full_stack_with_its_cors_answers(widget, chatbot, served_by):
+def test_a_widget_on_another_site_gets_the_lean_stack_with_its_cors_answers(widget, chatbot, served_by):
+    """A participant's widget sends no cookies to our site: no session to read, so the lean stack."""
     preflight = call("OPTIONS", "/api/chat/start/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
@@ -142,12 +143,24 @@ def test_the_widget_api_keeps_the_full_stack_with_its_cors_answers(widget, chatb
     assert started.status_code == 201
     assert started.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert started.json()["session_token"]
-    assert served_by == ["django", "django"]
+    session_id = started.json()["session_id"]
+    token = started.json()["session_token"]
+    with use_fake_llm("Hello from the lean stack"):
+        sent = call(
+            "POST",
+            f"/api/chat/{session_id}/message/",
+            json={"message": "Hi"},
+            headers={"Origin": ORIGIN, "X-Embed-Key": widget.embed_key, "X-Session-Token": token},
+        )
+    assert sent.status_code == 202, sent.text
+    assert sent.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert served_by == ["api", "api", "api"]
 
 
 @real_db
-def test_a_members_browser_session_is_trusted_by_the_widget_api(admin_user, chatbot):
-    """Why /api/chat/ stays on the full stack: the widget API also takes a member's session (ADR 0010)."""
+def test_a_members_browser_session_is_trusted_by_the_widget_api(admin_user, chatbot, served_by):
+    """Why /api/chat/ with cookies takes the full stack: the widget API also takes a member's session
+    (ADR 0010)."""
     browser = Client()
     browser.force_login(admin_user)
 
@@ -167,6 +180,7 @@ def test_a_members_browser_session_is_trusted_by_the_widget_api(admin_user, chat
     started = run_async(start())
     assert started.status_code == 201, started.text
     assert started.json()["session_token"] is None  # trusted: team credentials
+    assert served_by[-1] == "django"
 
 
 # A URLconf for the tests below: the same probe behind an API prefix and behind a page path.
@@ -251,7 +265,8 @@ def test_a_sync_api_view_costs_few_thread_hops(probe_urlconf, monkeypatch):
         ({"type": "http", "path": "/api/experiments/"}, True),
         ({"type": "http", "path": "/channels/api/x/incoming_message"}, True),
         ({"type": "http", "path": "/api"}, False),
-        ({"type": "http", "path": "/api/chat/start/"}, False),
+        ({"type": "http", "path": "/api/chat/start/", "headers": [(b"origin", b"https://x.org")]}, True),
+        ({"type": "http", "path": "/api/chat/start/", "headers": [(b"cookie", b"sessionid=1")]}, False),
         ({"type": "http", "path": "/a/team/"}, False),
         ({"type": "http", "path": "/mount/api/experiments/", "root_path": "/mount"}, True),
         ({"type": "websocket", "path": "/api/experiments/"}, False),
