@@ -59,6 +59,14 @@ def is_allowed(content_type: str) -> bool:
     return content_type.startswith("text/") or content_type in TEXT_LIKE or content_type in BINARY_TYPES
 
 
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def is_image(content_type: str) -> bool:
+    """An image a vision model can take (the kinds uploads allow)."""
+    return content_type in IMAGE_TYPES
+
+
 def is_text(content_type: str) -> bool:
     return content_type.startswith("text/") or content_type in TEXT_LIKE
 

@@ -1,6 +1,7 @@
 """What a pipeline sees of a message's attachments: the text of files that have text (plain text,
 Markdown, CSV, JSON, PDF, Word, Excel: `text_extraction.py`) appended to the message under a
-heading, and the names of the others (images, audio, a file that could not be read).
+heading, and the names of the others (images, which an LLM node whose model accepts images also
+gets as images; audio; a file that could not be read).
 
 Called once by the bot runtime (`apps.chat.bot`) when it builds the run's input."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.files.content_types import is_image
 from apps.files.models import File
 from apps.files.text_extraction import extract_text
 
@@ -33,5 +35,8 @@ def message_with_attachments(team_id: int, message: str, attachments: list[dict[
                 budget -= len(text)
                 sections.append(f"### Attached file: {name} ({content_type})\n\n{text}")
                 continue
+        if is_image(content_type):  # a vision model gets the image itself (apps.pipelines.nodes.llm_common)
+            sections.append(f"### Attached image: {name} ({content_type})")
+            continue
         sections.append(f"### Attached file: {name} ({content_type or 'unknown type'}; contents not shown)")
     return "\n\n".join([message, *sections])

@@ -90,6 +90,7 @@ def sync_builtin_catalogue() -> None:
                 "parameters": list(entry.parameters),
                 "supports_tools": entry.supports_tools,
                 "supports_structured_output": entry.supports_structured_output,
+                "supports_vision": entry.supports_vision,
                 "input_price_per_million": entry.input_price,
                 "output_price_per_million": entry.output_price,
                 "deprecated": entry.deprecated,

@@ -115,6 +115,7 @@ class TeamModelForm(forms.ModelForm):
             "parameters",
             "supports_tools",
             "supports_structured_output",
+            "supports_vision",
             "input_price_per_million",
             "output_price_per_million",
             "deprecated",

@@ -117,6 +117,7 @@ class LlmProviderModel(CatalogueEntry):
     parameters = models.JSONField(default=list, blank=True, help_text="Parameters the model accepts")
     supports_tools = models.BooleanField(default=True)
     supports_structured_output = models.BooleanField(default=True)
+    supports_vision = models.BooleanField(default=False, help_text="Accepts images in a message")
     output_price_per_million = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
 
     class Meta(CatalogueEntry.Meta):

@@ -170,3 +170,23 @@ def test_a_session_over_its_total_quota_is_refused(widget, chatbot, settings):
     assert response.status_code == 413
     assert "larger than 40 bytes" in response.json()["detail"]
     assert File.objects.count() == 1
+
+
+def test_a_photo_reaches_a_vision_model_as_an_image(widget, chatbot, django_capture_on_commit_callbacks):
+    """The simple chatbot runs gpt-4o-mini, which the catalogue marks as accepting images."""
+    import base64
+
+    from apps.files.testing import PNG
+
+    client, session_id = started(widget, chatbot)
+    [photo] = post_files(client, session_id, upload("rash.png", PNG, "image/png")).json()["files"]
+    with use_fake_llm("It looks like a mild rash") as model, django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            f"/api/chat/{session_id}/message/",
+            {"message": "What is this?", "attachment_ids": [photo["id"]]},
+            format="json",
+        )
+    assert sent.status_code == 202
+    text, picture = model.calls[-1][-1].content
+    assert text["text"] == "What is this?\n\n### Attached image: rash.png (image/png)"
+    assert picture == {"type": "image", "base64": base64.b64encode(PNG).decode(), "mime_type": "image/png"}

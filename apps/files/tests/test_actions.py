@@ -95,7 +95,7 @@ def test_the_pipeline_reads_text_files_and_names_the_others(session):
         "What should I take?\n\n"
         "### Attached file: notes.txt (text/plain)\n\nTake two tablets daily.\n\n"
         '### Attached file: data.json (application/json)\n\n{"dose": 2}\n\n'
-        "### Attached file: x.png (image/png; contents not shown)"
+        "### Attached image: x.png (image/png)"
     )
     assert message_with_attachments(session.team_id, "Hi", []) == "Hi"
     # Another team's id never reads that team's file.

@@ -32,6 +32,7 @@ class LlmNode(NodeType):
 
     def run(self, params, context):
         messages, history = llm_common.prompt_messages(params, context, context.input)
+        messages = llm_common.with_images(params, context, messages)
         streaming = context.on_token is not None
         model = llm_common.chat_model(params, context, streaming=streaming)
         tools = {name: AGENT_TOOLS[name].build(context) for name in params.tools}

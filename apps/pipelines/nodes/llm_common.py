@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import Field
 
+from apps.files.content_types import is_image
 from apps.pipelines.nodes.base import NodeError, NodeParams
 from apps.pipelines.prompts import render_prompt, unknown_variables
 from apps.service_providers.errors import ProviderError
@@ -18,6 +20,8 @@ HistoryType = Literal["global", "node", "named", "none"]
 HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
 DEFAULT_OUTPUT_RESERVE = 1024  # tokens kept free for the reply when the budget comes from the model's limit
 DEFAULT_TOKEN_BUDGET = 8192
+MAX_IMAGES = 4  # a message's images sent to a vision model
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # larger images are named, not sent (providers cap at about 5 to 20 MB)
 
 HISTORY_FIELDS = ("history_type", "history_name", "history_mode", "history_token_limit", "history_max_messages")
 ADVANCED_FIELDS = ("temperature", "max_tokens", "reasoning_effort")
@@ -166,6 +170,30 @@ def prompt_messages(params: LlmParams, context, user: str) -> tuple[list[BaseMes
     system = render_prompt(params.prompt, context)
     history = fit_history(params, context, system, load_history(params, context), user)
     return [SystemMessage(system), *history, HumanMessage(user)], history
+
+
+def with_images(params: LlmParams, context, messages: list[BaseMessage]) -> list[BaseMessage]:
+    """`messages` with the images attached to the participant's message added to the newest one, as
+    LangChain's standard image blocks, when the node's model accepts images (`supports_vision`).
+    Other models get the text, which names each attachment (apps.files.pipeline_input)."""
+    attached = [
+        attachment["file_id"]
+        for attachment in context.run.attachments
+        if is_image(attachment.get("content_type") or "") and isinstance(attachment.get("file_id"), int)
+    ]
+    if not attached or not context.repo.model_accepts_images(params.llm_model_id):
+        return messages
+    blocks = []
+    for file_id in attached[:MAX_IMAGES]:
+        found = context.repo.attachment_image(file_id, MAX_IMAGE_BYTES)
+        if found is not None:
+            data, content_type = found
+            blocks.append({"type": "image", "base64": base64.b64encode(data).decode(), "mime_type": content_type})
+    if not blocks:
+        return messages
+    context.details["images"] = len(blocks)
+    *earlier, newest = messages
+    return [*earlier, HumanMessage(content=[{"type": "text", "text": newest.text}, *blocks])]
 
 
 def record_usage(context, message: Any) -> None:

@@ -83,6 +83,20 @@ class OrmRepository:
         model = self._model(model_id)
         return model.max_token_limit if model is not None else None
 
+    def model_accepts_images(self, model_id) -> bool:
+        model = self._model(model_id)
+        return model is not None and model.supports_vision
+
+    def attachment_image(self, file_id, max_bytes):
+        from apps.files.content_types import is_image
+        from apps.files.models import File
+
+        file = File.objects.filter(team=self.team, pk=file_id).first()
+        if file is None or not is_image(file.content_type) or file.size > max_bytes:
+            return None
+        with file.file.open("rb") as handle:
+            return handle.read(max_bytes + 1)[:max_bytes], file.content_type
+
     def load_history(self, session_id, history_name):
         if session_id is None:  # a test run: nothing to share with other runs
             return list(self._unsaved_histories.get(history_name, []))

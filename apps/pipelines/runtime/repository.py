@@ -59,6 +59,13 @@ class PipelineRepository(Protocol):
 
     def model_token_limit(self, model_id: int) -> int | None: ...
 
+    def model_accepts_images(self, model_id: int) -> bool: ...
+
+    def attachment_image(self, file_id: int, max_bytes: int) -> tuple[bytes, str] | None:
+        """(bytes, content type) of an image attached to the run's message, if this team's file is an
+        image of at most `max_bytes`."""
+        ...
+
     def load_history(self, session_id: int | None, history_name: str) -> list[BaseMessage]: ...
 
     def save_history(self, session_id: int | None, history_name: str, messages: list[BaseMessage]) -> None: ...
@@ -74,6 +81,8 @@ class InMemoryRepository:
 
     chat_model_factory: Any = None  # (provider_id, model_id, options) -> BaseChatModel
     token_limits: dict[int, int] = field(default_factory=dict)
+    vision_models: set[int] = field(default_factory=set)  # model ids that accept images
+    images: dict[int, tuple[bytes, str]] = field(default_factory=dict)  # file id -> (bytes, content type)
     known_llms: set[tuple[int, int]] | None = None  # None: every provider/model id exists
     histories: dict[tuple[int | None, str], list[Any]] = field(default_factory=dict)
     emails: list[dict[str, Any]] = field(default_factory=list)
@@ -98,6 +107,13 @@ class InMemoryRepository:
 
     def model_token_limit(self, model_id):
         return self.token_limits.get(model_id)
+
+    def model_accepts_images(self, model_id) -> bool:
+        return model_id in self.vision_models
+
+    def attachment_image(self, file_id, max_bytes):
+        found = self.images.get(file_id)
+        return found if found is not None and len(found[0]) <= max_bytes else None
 
     def load_history(self, session_id, history_name):
         return list(self.histories.get((session_id, history_name), []))

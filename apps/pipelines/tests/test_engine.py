@@ -336,3 +336,37 @@ def test_a_failing_node_reports_its_error_event(repo, fake_model):
     assert events[-1][0] == "node_end"
     assert "rejected key" in events[-1][1]["error"]
     assert events[-1][1]["output"] is None
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+
+
+def image(file_id: int, content_type: str = "image/png") -> dict:
+    return {"file_id": file_id, "name": f"photo{file_id}.png", "content_type": content_type, "size": 16}
+
+
+def test_a_vision_model_gets_the_participants_images(repo, fake_model):
+    import base64
+
+    from apps.pipelines.nodes import llm_common
+
+    repo.vision_models = {1}
+    repo.images = {n: (PNG_BYTES, "image/png") for n in range(1, 8)}
+    repo.images[9] = (b"x" * (llm_common.MAX_IMAGE_BYTES + 1), "image/png")  # too large to send
+    attachments = [image(9), *(image(n) for n in range(1, 7)), {"file_id": 8, "content_type": "audio/ogg"}]
+    fake_model.script.append("A rash")
+    run_pipeline(linear(node("llm", "llm", **LLM)), RunInput("What is this?", attachments=attachments), repo)
+    newest = fake_model.calls[0][-1]
+    text, *images = newest.content
+    assert text == {"type": "text", "text": "What is this?"}
+    encoded = base64.b64encode(PNG_BYTES).decode()
+    assert images == [{"type": "image", "base64": encoded, "mime_type": "image/png"}] * (llm_common.MAX_IMAGES - 1)
+    assert repo.traces[-1].spans[1].details["images"] == llm_common.MAX_IMAGES - 1
+
+
+def test_a_model_without_vision_gets_only_the_text(repo, fake_model):
+    repo.images = {1: (PNG_BYTES, "image/png")}
+    fake_model.script.append("I cannot see images")
+    run_pipeline(linear(node("llm", "llm", **LLM)), RunInput("What is this?", attachments=[image(1)]), repo)
+    assert fake_model.calls[0][-1].content == "What is this?"
+    assert "images" not in repo.traces[-1].spans[1].details

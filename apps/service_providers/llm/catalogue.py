@@ -27,6 +27,7 @@ class CatalogueModel:
     output_price: Decimal | None = None
     supports_tools: bool = True
     supports_structured_output: bool = True
+    supports_vision: bool = False  # accepts images in a message
     deprecated: bool = False
 
 
@@ -46,31 +47,41 @@ def _m(type_, name, context, output, parameters, price_in, price_out, **flags) -
 LLM_MODELS: list[CatalogueModel] = [
     _m("local", "gemma-3-270m", 32_768, 2_048, SAMPLING, "0", "0", supports_tools=False),
     # OpenAI
-    _m("openai", "gpt-5", 400_000, 128_000, REASONING, "1.25", "10"),
-    _m("openai", "gpt-5-mini", 400_000, 128_000, REASONING, "0.25", "2"),
-    _m("openai", "gpt-5-nano", 400_000, 128_000, REASONING, "0.05", "0.40"),
-    _m("openai", "gpt-4.1", 1_047_576, 32_768, SAMPLING, "2", "8"),
-    _m("openai", "gpt-4.1-mini", 1_047_576, 32_768, SAMPLING, "0.40", "1.60"),
-    _m("openai", "gpt-4.1-nano", 1_047_576, 32_768, SAMPLING, "0.10", "0.40"),
-    _m("openai", "gpt-4o", 128_000, 16_384, SAMPLING, "2.50", "10"),
-    _m("openai", "gpt-4o-mini", 128_000, 16_384, SAMPLING, "0.15", "0.60"),
-    _m("openai", "o3", 200_000, 100_000, REASONING, "2", "8"),
-    _m("openai", "o4-mini", 200_000, 100_000, REASONING, "1.10", "4.40"),
+    _m("openai", "gpt-5", 400_000, 128_000, REASONING, "1.25", "10", supports_vision=True),
+    _m("openai", "gpt-5-mini", 400_000, 128_000, REASONING, "0.25", "2", supports_vision=True),
+    _m("openai", "gpt-5-nano", 400_000, 128_000, REASONING, "0.05", "0.40", supports_vision=True),
+    _m("openai", "gpt-4.1", 1_047_576, 32_768, SAMPLING, "2", "8", supports_vision=True),
+    _m("openai", "gpt-4.1-mini", 1_047_576, 32_768, SAMPLING, "0.40", "1.60", supports_vision=True),
+    _m("openai", "gpt-4.1-nano", 1_047_576, 32_768, SAMPLING, "0.10", "0.40", supports_vision=True),
+    _m("openai", "gpt-4o", 128_000, 16_384, SAMPLING, "2.50", "10", supports_vision=True),
+    _m("openai", "gpt-4o-mini", 128_000, 16_384, SAMPLING, "0.15", "0.60", supports_vision=True),
+    _m("openai", "o3", 200_000, 100_000, REASONING, "2", "8", supports_vision=True),
+    _m("openai", "o4-mini", 200_000, 100_000, REASONING, "1.10", "4.40", supports_vision=True),
     # Azure OpenAI: the name is the usual deployment name; teams add their own deployments.
-    _m("azure", "gpt-4.1", 1_047_576, 32_768, SAMPLING, "2", "8"),
-    _m("azure", "gpt-4.1-mini", 1_047_576, 32_768, SAMPLING, "0.40", "1.60"),
-    _m("azure", "gpt-4o", 128_000, 16_384, SAMPLING, "2.50", "10"),
-    _m("azure", "gpt-4o-mini", 128_000, 16_384, SAMPLING, "0.15", "0.60"),
+    _m("azure", "gpt-4.1", 1_047_576, 32_768, SAMPLING, "2", "8", supports_vision=True),
+    _m("azure", "gpt-4.1-mini", 1_047_576, 32_768, SAMPLING, "0.40", "1.60", supports_vision=True),
+    _m("azure", "gpt-4o", 128_000, 16_384, SAMPLING, "2.50", "10", supports_vision=True),
+    _m("azure", "gpt-4o-mini", 128_000, 16_384, SAMPLING, "0.15", "0.60", supports_vision=True),
     # Anthropic
-    _m("anthropic", "claude-sonnet-4-5", 200_000, 64_000, HYBRID, "3", "15"),
-    _m("anthropic", "claude-haiku-4-5", 200_000, 64_000, HYBRID, "1", "5"),
-    _m("anthropic", "claude-opus-4-1", 200_000, 32_000, HYBRID, "15", "75"),
-    _m("anthropic", "claude-3-5-haiku-latest", 200_000, 8_192, SAMPLING, "0.80", "4", deprecated=True),
+    _m("anthropic", "claude-sonnet-4-5", 200_000, 64_000, HYBRID, "3", "15", supports_vision=True),
+    _m("anthropic", "claude-haiku-4-5", 200_000, 64_000, HYBRID, "1", "5", supports_vision=True),
+    _m("anthropic", "claude-opus-4-1", 200_000, 32_000, HYBRID, "15", "75", supports_vision=True),
+    _m(
+        "anthropic",
+        "claude-3-5-haiku-latest",
+        200_000,
+        8_192,
+        SAMPLING,
+        "0.80",
+        "4",
+        deprecated=True,
+        supports_vision=True,
+    ),
     # Google Gemini
-    _m("gemini", "gemini-2.5-pro", 1_048_576, 65_536, HYBRID, "1.25", "10"),
-    _m("gemini", "gemini-2.5-flash", 1_048_576, 65_536, HYBRID, "0.30", "2.50"),
-    _m("gemini", "gemini-2.5-flash-lite", 1_048_576, 65_536, HYBRID, "0.10", "0.40"),
-    _m("gemini", "gemini-2.0-flash", 1_048_576, 8_192, SAMPLING, "0.10", "0.40", deprecated=True),
+    _m("gemini", "gemini-2.5-pro", 1_048_576, 65_536, HYBRID, "1.25", "10", supports_vision=True),
+    _m("gemini", "gemini-2.5-flash", 1_048_576, 65_536, HYBRID, "0.30", "2.50", supports_vision=True),
+    _m("gemini", "gemini-2.5-flash-lite", 1_048_576, 65_536, HYBRID, "0.10", "0.40", supports_vision=True),
+    _m("gemini", "gemini-2.0-flash", 1_048_576, 8_192, SAMPLING, "0.10", "0.40", deprecated=True, supports_vision=True),
     # DeepSeek
     _m("deepseek", "deepseek-chat", 128_000, 8_192, SAMPLING, "0.28", "0.42"),
     _m("deepseek", "deepseek-reasoner", 128_000, 64_000, [MAX_TOKENS], "0.28", "0.42", supports_tools=False),

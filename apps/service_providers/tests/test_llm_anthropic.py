@@ -198,3 +198,16 @@ def test_timeout(fake_server, provider, haiku):
     fake_server.route("POST", MESSAGES, FakeResponse(body={}, delay=2))
     with pytest.raises(errors.ProviderTimeout):
         call(get_chat_model(provider, haiku, CallOptions(timeout=0.3, max_retries=0)), provider, [HumanMessage("Hi")])
+
+
+def test_an_image_block_is_sent_as_a_base64_image_source(fake_server, provider, haiku):
+    fake_server.route("POST", MESSAGES, text("A rash"))
+    chat_model = get_chat_model(provider, haiku, CallOptions(max_tokens=100))
+    image = {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}
+    call(chat_model, provider, [HumanMessage(content=[{"type": "text", "text": "What is this?"}, image])])
+    [message] = fake_server.requests[0].json()["messages"]
+    assert message["content"][0] == {"type": "text", "text": "What is this?"}
+    assert message["content"][1] == {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+    }

@@ -159,3 +159,16 @@ def test_timeout(fake_server, provider, flash):
     fake_server.route("POST", GENERATE, FakeResponse(body={}, delay=2))
     with pytest.raises(errors.ProviderTimeout):
         call(get_chat_model(provider, flash, CallOptions(timeout=0.5, max_retries=0)), provider, [HumanMessage("Hi")])
+
+
+def test_an_image_block_is_sent_as_inline_data(fake_server, provider, flash):
+    fake_server.route("POST", GENERATE, FakeResponse(body=response([{"text": "A rash"}])))
+    image = {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}
+    message = HumanMessage(content=[{"type": "text", "text": "What is this?"}, image])
+    call(get_chat_model(provider, flash, FAST), provider, [message])
+    [content] = fake_server.requests[0].json()["contents"]
+    assert content["parts"][0] == {"text": "What is this?"}
+    inline = content["parts"][1]["inlineData"]
+    assert inline["data"] == "iVBORw0KGgo="
+    # The SDK writes the field in snake case here; the API reads proto3 JSON, which takes either spelling.
+    assert "image/png" in (inline.get("mimeType"), inline.get("mime_type"))

@@ -186,3 +186,16 @@ def test_a_chat_model_is_built_once_per_saved_provider_and_options(fake_server, 
     # Shared between calls, the model still records each call's usage once.
     call(rebuilt, provider, [HumanMessage("again")])
     assert LlmUsage.objects.filter(provider=provider).count() == 2
+
+
+def test_an_image_block_is_sent_as_an_image_url_part(fake_server, provider, catalogue_model):
+    """The LLM node sends images as LangChain's standard block; OpenAI wants a data URL part."""
+    fake_server.route("POST", COMPLETIONS, wire.completion("A rash"))
+    chat_model = get_chat_model(provider, catalogue_model, FAST)
+    image = {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}
+    call(chat_model, provider, [HumanMessage(content=[{"type": "text", "text": "What is this?"}, image])])
+    [message] = fake_server.requests[0].json()["messages"]
+    assert message["role"] == "user"
+    assert message["content"][0] == {"type": "text", "text": "What is this?"}
+    assert message["content"][1]["type"] == "image_url"
+    assert message["content"][1]["image_url"]["url"] == "data:image/png;base64,iVBORw0KGgo="
