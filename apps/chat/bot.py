@@ -20,11 +20,13 @@ from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
 from apps.experiments.sessions import participant_data_for
-from apps.files.pipeline_input import message_with_attachments
+from apps.files.pipeline_input import Transcriber, message_with_attachments
 from apps.participants.models import ParticipantData
 from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
+from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
 from apps.utils.prepared import PreparedQuery
 from apps.utils.single_statement import insert_and_update
@@ -88,7 +90,8 @@ def respond(
     try:
         version = version or served_version(session)
         participant_data = participant_data_for(session)
-        run = _run_input(session, version, human, participant_data.data or {}, history)
+        transcribe = _transcriber(version, repository)
+        run = _run_input(session, version, human, participant_data.data or {}, history, transcribe)
         result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
     except PipelineRunError as error:
         ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
@@ -167,16 +170,34 @@ def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessag
     return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in reversed(rows)]
 
 
+def _transcriber(version: Experiment, repository: OrmRepository) -> Transcriber | None:
+    """Speech to text with the chatbot's voice provider, for voice messages; the database connection
+    is given back while the provider listens."""
+    if version.voice_provider_id is None:
+        return None
+
+    def transcribe(audio: bytes, content_type: str) -> str:
+        provider = version.voice_provider
+        if provider is None or provider.team_id != version.team_id:
+            raise ProviderConfigError("The chatbot's voice provider is not one of its team's")
+        adapter = get_voice_provider_type(provider.type).build(provider.config, name=provider.name)
+        repository.release_connection()
+        return adapter.transcribe(audio, mime_type=content_type).text
+
+    return transcribe
+
+
 def _run_input(
     session: ExperimentSession,
     version: Experiment,
     human: ChatMessage,
     participant_data: dict[str, Any],
     history: list[BaseMessage] | None,
+    transcribe: Transcriber | None,
 ) -> RunInput:
     participant = session.participant
     return RunInput(
-        message=message_with_attachments(session.team_id, human.content, human.attachments),  # apps.files
+        message=message_with_attachments(session.team_id, human.content, human.attachments, transcribe=transcribe),
         participant_data=participant_data,
         session_state=dict(session.state or {}),
         history=history[-HISTORY_LIMIT:] if history is not None else _history(session, human),

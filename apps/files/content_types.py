@@ -67,6 +67,10 @@ def is_image(content_type: str) -> bool:
     return content_type in IMAGE_TYPES
 
 
+def is_audio(content_type: str) -> bool:
+    return content_type.startswith("audio/") and content_type in BINARY_TYPES
+
+
 def is_text(content_type: str) -> bool:
     return content_type.startswith("text/") or content_type in TEXT_LIKE
 

@@ -1,24 +1,40 @@
 """What a pipeline sees of a message's attachments: the text of files that have text (plain text,
 Markdown, CSV, JSON, PDF, Word, Excel: `text_extraction.py`) appended to the message under a
-heading, and the names of the others (images, which an LLM node whose model accepts images also
-gets as images; audio; a file that could not be read).
+heading; voice messages transcribed by the chatbot's voice provider; and the names of the others
+(images, which an LLM node whose model accepts images also gets as images; audio with no
+speech-to-text provider; a file that could not be read).
 
 Called once by the bot runtime (`apps.chat.bot`) when it builds the run's input."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from apps.files.content_types import is_image
+from apps.files.content_types import is_audio, is_image
 from apps.files.models import File
 from apps.files.text_extraction import extract_text
 
 MAX_CHARS_PER_FILE = 20_000
 MAX_CHARS_TOTAL = 60_000
+MAX_AUDIO_BYTES = 25 * 1024 * 1024  # speech-to-text APIs take about this much (OpenAI: 25 MB)
+
+logger = logging.getLogger(__name__)
 
 
-def message_with_attachments(team_id: int, message: str, attachments: list[dict[str, Any]] | None) -> str:
-    """`message`, followed by the attached files: their contents when they are text, else their names."""
+Transcriber = Callable[[bytes, str], str]  # (audio, content type) -> text
+
+
+def message_with_attachments(
+    team_id: int,
+    message: str,
+    attachments: list[dict[str, Any]] | None,
+    *,
+    transcribe: Transcriber | None = None,
+) -> str:
+    """`message`, followed by the attached files: their contents when they are text, a transcript of
+    voice messages when `transcribe` is given (the chatbot's voice provider), else their names."""
     if not attachments:
         return message
     ids = [int(a["file_id"]) for a in attachments if isinstance(a.get("file_id"), int)]
@@ -35,8 +51,26 @@ def message_with_attachments(team_id: int, message: str, attachments: list[dict[
                 budget -= len(text)
                 sections.append(f"### Attached file: {name} ({content_type})\n\n{text}")
                 continue
+        if file is not None and transcribe is not None and is_audio(content_type):
+            transcript = _transcript(file, content_type, transcribe)
+            if transcript is not None:
+                sections.append(f"### Voice message: {name} ({content_type}), transcribed\n\n{transcript}")
+                continue
         if is_image(content_type):  # a vision model gets the image itself (apps.pipelines.nodes.llm_common)
             sections.append(f"### Attached image: {name} ({content_type})")
             continue
         sections.append(f"### Attached file: {name} ({content_type or 'unknown type'}; contents not shown)")
     return "\n\n".join([message, *sections])
+
+
+def _transcript(file: File, content_type: str, transcribe: Transcriber) -> str | None:
+    """The voice message's words, or None (too long to send, or the provider failed: logged)."""
+    if file.size > MAX_AUDIO_BYTES:
+        return None
+    try:
+        with file.file.open("rb") as handle:
+            audio = handle.read()
+        return transcribe(audio, content_type).strip()[:MAX_CHARS_PER_FILE]
+    except Exception:  # noqa: BLE001 - a failed transcription leaves the message named, never unanswered
+        logger.warning("Could not transcribe file %s (%s)", file.pk, content_type, exc_info=True)
+        return None

@@ -190,3 +190,58 @@ def test_a_photo_reaches_a_vision_model_as_an_image(widget, chatbot, django_capt
     text, picture = model.calls[-1][-1].content
     assert text["text"] == "What is this?\n\n### Attached image: rash.png (image/png)"
     assert picture == {"type": "image", "base64": base64.b64encode(PNG).decode(), "mime_type": "image/png"}
+
+
+@pytest.fixture
+def speech_server():
+    from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
+
+    server = FakeServer().start()
+    server.route("POST", "/v1/audio/transcriptions", FakeResponse(200, {"text": " My child has a fever. "}))
+    yield server
+    server.stop()
+
+
+def test_a_voice_message_is_transcribed_by_the_chatbots_voice_provider(
+    widget, chatbot, speech_server, django_capture_on_commit_callbacks
+):
+    from apps.utils.factories.service_providers import VoiceProviderFactory
+
+    chatbot.voice_provider = VoiceProviderFactory(
+        team=chatbot.team, config={"api_key": "sk-voice", "base_url": f"{speech_server.url}/v1"}
+    )
+    chatbot.save()
+    client, session_id = started(widget, chatbot)
+    [note] = post_files(client, session_id, upload("note.ogg", b"OggS" + b"\x00" * 60, "audio/ogg")).json()["files"]
+    with use_fake_llm() as model, django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            f"/api/chat/{session_id}/message/", {"message": "Listen", "attachment_ids": [note["id"]]}, format="json"
+        )
+    assert sent.status_code == 202, sent.json()
+    assert model.calls[-1][-1].text.endswith(
+        "### Voice message: note.ogg (audio/ogg), transcribed\n\nMy child has a fever."
+    )
+    [request] = speech_server.requests_to("/v1/audio/transcriptions")
+    assert request.headers["authorization"] == "Bearer sk-voice"
+
+
+def test_a_failed_transcription_leaves_the_voice_message_named(
+    widget, chatbot, speech_server, caplog, django_capture_on_commit_callbacks
+):
+    from apps.service_providers.tests.fake_http import FakeResponse
+    from apps.utils.factories.service_providers import VoiceProviderFactory
+
+    speech_server.route("POST", "/v1/audio/transcriptions", FakeResponse(400, {"error": {"message": "bad audio"}}))
+    chatbot.voice_provider = VoiceProviderFactory(
+        team=chatbot.team, config={"api_key": "sk-voice", "base_url": f"{speech_server.url}/v1"}
+    )
+    chatbot.save()
+    client, session_id = started(widget, chatbot)
+    [note] = post_files(client, session_id, upload("note.ogg", b"OggS" + b"\x00" * 60, "audio/ogg")).json()["files"]
+    with use_fake_llm("Please type your question") as model, django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            f"/api/chat/{session_id}/message/", {"message": "Listen", "attachment_ids": [note["id"]]}, format="json"
+        )
+    assert sent.status_code == 202
+    assert model.calls[-1][-1].text.endswith("### Attached file: note.ogg (audio/ogg; contents not shown)")
+    assert "Could not transcribe" in caplog.text
