@@ -1,117 +1,59 @@
-"""The text of an uploaded file, for the pipeline: plain text and text-like files as they are, PDF
-pages (pypdf), Word documents' paragraphs and tables (python-docx), Excel sheets' rows (openpyxl).
+"""The text of an uploaded file, for the pipeline: plain text and text-like files as they are; PDF,
+Word and Excel documents through the readers in `document_readers.py`, each in a child process that
+limits its own CPU time and memory and that is killed at a wall-clock deadline. Participants upload
+these files, and a small one can unpack to gigabytes or keep a parser busy for minutes; in a child,
+such a file costs at most the limits, never the web process.
 
-Uploads come from participants, so each reader is bounded: PDF pages read, the uncompressed size of
-an Office document's XML (a small zip can unpack to gigabytes), rows of a sheet, and characters of
-the result. A file a reader cannot parse gives None (the pipeline is then told only its name) and
-a logged warning: a broken attachment must never stop a reply."""
+A file that cannot be read (damaged, over a limit, too slow) gives None, so the pipeline is told only
+its name, and a logged warning: a broken attachment must never stop a reply."""
 
 from __future__ import annotations
 
 import logging
-import zipfile
-from collections.abc import Callable, Iterator
-from typing import IO
+import subprocess
+import sys
+from pathlib import Path
 
-from apps.files.content_types import DOCX, XLSX, is_text
+from apps.files.content_types import is_text
+from apps.files.document_readers import READERS, TRUNCATED
 from apps.files.models import File
+from apps.utils.db import release_connection
 
 logger = logging.getLogger(__name__)
 
-MAX_PDF_PAGES = 100
-MAX_OFFICE_XML_BYTES = 50 * 1024 * 1024  # uncompressed, all parts together
-MAX_SHEET_ROWS = 5_000
-TRUNCATED = "\n[… truncated]"
+WALL_SECONDS = 20  # the child limits its CPU to 10 s; this also covers its start and a stalled read
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def extract_text(file: File, content_type: str, limit: int) -> str | None:
     """At most `limit` characters of the file's text (marked when cut), or None when this kind of
     file has no readable text here or the file could not be read."""
-    reader = _READERS.get(content_type) or (_plain_text if is_text(content_type) else None)
-    if reader is None:
+    if content_type not in READERS and not is_text(content_type):
         return None
     try:
         with file.file.open("rb") as handle:
-            text = _bounded(reader(handle, limit), limit)
-    except Exception:  # noqa: BLE001 - parsers raise many kinds of error on a damaged file
-        logger.warning("Could not read the text of file %s (%s)", file.pk, content_type, exc_info=True)
+            if content_type not in READERS:
+                return _plain_text(handle.read(limit * 4 + 4), limit)  # at most 4 bytes a character
+            content = handle.read()
+        text = _read_in_child(content, content_type, limit)
+    except (OSError, subprocess.SubprocessError, ValueError) as error:
+        logger.warning("Could not read the text of file %s (%s): %s", file.pk, content_type, error)
         return None
-    if reader is not _plain_text and not text.strip():
-        return None  # e.g. a scanned PDF: pages of images, no text
-    return text
+    return text if text.strip() else None  # e.g. a scanned PDF: pages of images, no text
 
 
-def _bounded(parts: Iterator[str], limit: int) -> str:
-    """The parts joined, stopped as soon as `limit` characters are reached."""
-    text, length = [], 0
-    for part in parts:
-        text.append(part)
-        length += len(part)
-        if length > limit:
-            return "".join(text)[:limit] + TRUNCATED
-    return "".join(text)
+def _plain_text(raw: bytes, limit: int) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    return text[:limit] + TRUNCATED if len(text) > limit else text
 
 
-def _plain_text(handle: IO[bytes], limit: int) -> Iterator[str]:
-    raw = handle.read(limit * 4 + 4)  # at most 4 bytes a character
-    yield raw.decode("utf-8", errors="replace")
-
-
-def _pdf(handle: IO[bytes], limit: int) -> Iterator[str]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(handle)
-    for number, page in enumerate(reader.pages, start=1):
-        if number > MAX_PDF_PAGES:
-            yield f"\n[… only the first {MAX_PDF_PAGES} pages were read]"
-            return
-        text = (page.extract_text() or "").strip()
-        if text:
-            yield ("\n\n" if number > 1 else "") + text
-
-
-def _check_office_size(handle: IO[bytes]) -> None:
-    with zipfile.ZipFile(handle) as archive:
-        unpacked = sum(member.file_size for member in archive.infolist() if member.filename.endswith(".xml"))
-    if unpacked > MAX_OFFICE_XML_BYTES:
-        raise ValueError(f"The document unpacks to {unpacked} bytes of XML")
-    handle.seek(0)
-
-
-def _docx(handle: IO[bytes], limit: int) -> Iterator[str]:
-    import docx
-
-    _check_office_size(handle)
-    document = docx.Document(handle)
-    for paragraph in document.paragraphs:
-        if paragraph.text.strip():
-            yield paragraph.text + "\n"
-    for table in document.tables:
-        yield "\n"
-        for row in table.rows:
-            yield " | ".join(cell.text.strip() for cell in row.cells) + "\n"
-
-
-def _xlsx(handle: IO[bytes], limit: int) -> Iterator[str]:
-    from openpyxl import load_workbook
-
-    _check_office_size(handle)
-    workbook = load_workbook(handle, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            yield f"## Sheet: {sheet.title}\n"
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if number > MAX_SHEET_ROWS:
-                    yield f"[… only the first {MAX_SHEET_ROWS} rows were read]\n"
-                    break
-                if any(value is not None for value in row):
-                    yield ",".join("" if value is None else str(value) for value in row) + "\n"
-    finally:
-        workbook.close()
-
-
-_READERS: dict[str, Callable[[IO[bytes], int], Iterator[str]]] = {
-    "application/pdf": _pdf,
-    DOCX: _docx,
-    XLSX: _xlsx,
-}
+def _read_in_child(content: bytes, content_type: str, limit: int) -> str:
+    release_connection()  # nothing is held while the child parses
+    command = [sys.executable, "-m", "apps.files.document_readers", content_type, str(limit)]
+    result = subprocess.run(  # noqa: S603 - our own module, arguments we chose
+        command, input=content, capture_output=True, timeout=WALL_SECONDS, cwd=_REPO_ROOT, check=False
+    )
+    if result.returncode != 0:
+        last_line = (result.stderr.decode(errors="replace").strip().splitlines() or ["killed"])[-1]
+        raise ValueError(f"the reader failed ({result.returncode}): {last_line[:300]}")
+    return result.stdout.decode("utf-8", errors="replace")

@@ -1,20 +1,68 @@
-"""The pipeline reads the text of PDF, Word and Excel attachments, within bounds, and is told only the
-name of a file it cannot read."""
+"""The pipeline reads the text of PDF, Word and Excel attachments, within bounds and in a child
+process, and is told only the name of a file it cannot read."""
 
+import io
 import logging
+import zipfile
 
 import pytest
 
-from apps.files import actions, text_extraction
+from apps.files import actions, document_readers, text_extraction
 from apps.files.content_types import DOCX, XLSX
+from apps.files.document_readers import read_text
 from apps.files.pipeline_input import message_with_attachments
 from apps.files.selectors import session_attachments
 from apps.files.testing import PDF, docx_with, pdf_with_text, upload, xlsx_with
 from apps.utils.factories.experiments import session_for, simple_chatbot
 
-pytestmark = pytest.mark.django_db
+PDF_TYPE = "application/pdf"
 
 
+def read(content: bytes, content_type: str, limit: int = 1000) -> str:
+    return read_text(io.BytesIO(content), content_type, limit)
+
+
+# --- The readers (run here, in process, where their limits can be changed) ---------------------------
+def test_pdf_pages_and_the_page_limit(monkeypatch):
+    content = pdf_with_text("Take two tablets daily", "Avoid alcohol")
+    assert read(content, PDF_TYPE) == "Take two tablets daily\n\nAvoid alcohol"
+    monkeypatch.setattr(document_readers, "MAX_PDF_PAGES", 1)
+    assert read(content, PDF_TYPE) == "Take two tablets daily\n[… only the first 1 pages were read]"
+
+
+def test_word_paragraphs_and_tables():
+    content = docx_with(["Clinic hours", "Monday to Friday"], table=[["Day", "Opens"], ["Monday", "08:00"]])
+    assert read(content, DOCX) == "Clinic hours\nMonday to Friday\n\nDay | Opens\nMonday | 08:00\n"
+
+
+def test_excel_sheets_rows_and_columns(monkeypatch):
+    content = xlsx_with({"Doses": [["Name", "mg", "note"], ["Paracetamol", 500, None]], "Empty": [], "Third": [[1]]})
+    assert (
+        read(content, XLSX) == "## Sheet: Doses\nName,mg,note\nParacetamol,500\n## Sheet: Empty\n## Sheet: Third\n1\n"
+    )
+    monkeypatch.setattr(document_readers, "MAX_SHEETS", 1)
+    monkeypatch.setattr(document_readers, "MAX_SHEET_ROWS", 1)
+    monkeypatch.setattr(document_readers, "MAX_SHEET_COLUMNS", 2)
+    assert read(content, XLSX) == "## Sheet: Doses\nName,mg\n"
+
+
+def test_long_text_is_cut_at_the_limit():
+    assert read(pdf_with_text("word " * 50), PDF_TYPE, 20) == "word word word word \n[… truncated]"
+
+
+def test_every_member_of_an_office_file_counts_towards_its_unpacked_size(monkeypatch):
+    buffer = io.BytesIO(docx_with(["Clinic hours"]))
+    with zipfile.ZipFile(buffer) as archive:
+        document_size = sum(member.file_size for member in archive.infolist())
+    monkeypatch.setattr(document_readers, "MAX_UNPACKED_BYTES", document_size + 1000)
+    assert read(buffer.getvalue(), DOCX) == "Clinic hours\n"
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("word/media/big.png", b"\x00" * 5000)  # not XML, still unpacked by the parser
+    with pytest.raises(ValueError, match="unpacks to"):
+        read(buffer.getvalue(), DOCX)
+
+
+# --- In the application: a child process, a deadline, the pipeline's message -------------------------
 @pytest.fixture
 def session(team, media_root):
     chatbot = simple_chatbot(team)
@@ -28,52 +76,30 @@ def stored(session, name, content, content_type):
     return file
 
 
-def test_pdf_pages(session, monkeypatch):
-    file = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily", "Avoid alcohol"), "application/pdf")
-    assert file.content_type == "application/pdf"
-    assert text_extraction.extract_text(file, file.content_type, 1000) == "Take two tablets daily\n\nAvoid alcohol"
-    scanned = stored(session, "scan.pdf", pdf_with_text(""), "application/pdf")  # no text on its page
-    assert text_extraction.extract_text(scanned, scanned.content_type, 1000) is None
-    monkeypatch.setattr(text_extraction, "MAX_PDF_PAGES", 1)
-    assert text_extraction.extract_text(file, file.content_type, 1000) == (
-        "Take two tablets daily\n[… only the first 1 pages were read]"
-    )
+@pytest.mark.django_db
+def test_documents_are_read_in_a_child_process(session):
+    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    assert text_extraction.extract_text(pdf, PDF_TYPE, 1000) == "Take two tablets daily"
+    sheet = stored(session, "doses.xlsx", xlsx_with({"Doses": [["Paracetamol", 500]]}), XLSX)
+    assert text_extraction.extract_text(sheet, XLSX, 1000) == "## Sheet: Doses\nParacetamol,500\n"
+    scanned = stored(session, "scan.pdf", pdf_with_text(""), PDF_TYPE)  # a page with no text on it
+    assert text_extraction.extract_text(scanned, PDF_TYPE, 1000) is None
 
 
-def test_word_paragraphs_and_tables(session):
-    content = docx_with(["Clinic hours", "Monday to Friday"], table=[["Day", "Opens"], ["Monday", "08:00"]])
-    file = stored(session, "hours.docx", content, DOCX)
-    assert text_extraction.extract_text(file, DOCX, 1000) == (
-        "Clinic hours\nMonday to Friday\n\nDay | Opens\nMonday | 08:00\n"
-    )
-
-
-def test_excel_sheets(session):
-    content = xlsx_with({"Doses": [["Name", "mg"], ["Paracetamol", 500]], "Empty": []})
-    file = stored(session, "doses.xlsx", content, XLSX)
-    assert text_extraction.extract_text(file, XLSX, 1000) == (
-        "## Sheet: Doses\nName,mg\nParacetamol,500\n## Sheet: Empty\n"
-    )
-
-
-def test_long_text_is_cut_at_the_limit(session):
-    file = stored(session, "long.pdf", pdf_with_text("word " * 50), "application/pdf")
-    text = text_extraction.extract_text(file, "application/pdf", 20)
-    assert text == "word word word word \n[… truncated]"
-
-
-def test_an_office_file_that_unpacks_too_large_is_not_read(session, monkeypatch, caplog):
-    file = stored(session, "hours.docx", docx_with(["Clinic hours"]), DOCX)
-    monkeypatch.setattr(text_extraction, "MAX_OFFICE_XML_BYTES", 100)
+@pytest.mark.django_db
+def test_a_reader_that_takes_too_long_is_stopped(session, monkeypatch, caplog):
+    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    monkeypatch.setattr(text_extraction, "WALL_SECONDS", 0.01)
     with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):
-        assert text_extraction.extract_text(file, DOCX, 1000) is None
-    assert "unpacks to" in caplog.text
+        assert text_extraction.extract_text(pdf, PDF_TYPE, 1000) is None
+    assert "timed out" in caplog.text
 
 
+@pytest.mark.django_db
 def test_the_pipeline_gets_the_text_and_only_the_name_of_a_broken_file(session, caplog):
     files = [
-        stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), "application/pdf"),
-        stored(session, "broken.pdf", PDF, "application/pdf"),  # a PDF header and nothing readable
+        stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE),
+        stored(session, "broken.pdf", PDF, PDF_TYPE),  # a PDF header and nothing readable
     ]
     attachments = session_attachments(session, [f.pk for f in files])
     with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):

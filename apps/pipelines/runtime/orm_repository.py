@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from langchain_core.messages import messages_from_dict, messages_to_dict
 
 from apps.pipelines.models import PipelineChatHistory
@@ -16,6 +17,9 @@ from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
 from apps.trace.writer import write_trace_later, write_trace_now
+from apps.utils.db import release_connection
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,10 +68,8 @@ class OrmRepository:
     def release_connection(self) -> None:
         """Give this thread's database connection back to the pool, before and after each node: a
         conversation waiting on a model holds none, and a parallel branch's thread (LangGraph's
-        own) leaves none behind. Without a pool, closing would only cost a reconnect, so the
-        connection is kept."""
-        if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
-            connection.close()
+        own) leaves none behind."""
+        release_connection()
 
     def chat_model(self, provider_id, model_id, options):
         found = self._llm(provider_id, model_id)
@@ -94,8 +96,13 @@ class OrmRepository:
         file = File.objects.filter(team=self.team, pk=file_id).first()
         if file is None or not is_image(file.content_type) or file.size > max_bytes:
             return None
-        with file.file.open("rb") as handle:
-            return handle.read(max_bytes + 1)[:max_bytes], file.content_type
+        try:
+            with file.file.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError:
+            logger.warning("Could not read image file %s", file.pk, exc_info=True)
+            return None  # named in the message's text, not sent
+        return (data, file.content_type) if len(data) <= max_bytes else None
 
     def load_history(self, session_id, history_name):
         if session_id is None:  # a test run: nothing to share with other runs
