@@ -21,7 +21,10 @@ HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
 DEFAULT_OUTPUT_RESERVE = 1024  # tokens kept free for the reply when the budget comes from the model's limit
 DEFAULT_TOKEN_BUDGET = 8192
 MAX_IMAGES = 4  # a message's images sent to a vision model
-MAX_IMAGE_BYTES = 5 * 1024 * 1024  # larger images are named, not sent (providers cap at about 5 to 20 MB)
+# Larger images are named, not sent. Anthropic takes 5 MB of base64 per image (3.75 MB of image);
+# Gemini about 20 MB per request, base64 included.
+MAX_IMAGE_BYTES = 3_750_000
+MAX_IMAGES_BYTES = 12_000_000
 
 HISTORY_FIELDS = ("history_type", "history_name", "history_mode", "history_token_limit", "history_max_messages")
 ADVANCED_FIELDS = ("temperature", "max_tokens", "reasoning_effort")
@@ -183,11 +186,12 @@ def with_images(params: LlmParams, context, messages: list[BaseMessage]) -> list
     ]
     if not attached or not context.repo.model_accepts_images(params.llm_model_id):
         return messages
-    blocks = []
+    blocks, budget = [], MAX_IMAGES_BYTES
     for file_id in attached[:MAX_IMAGES]:
-        found = context.repo.attachment_image(file_id, MAX_IMAGE_BYTES)
+        found = context.repo.attachment_image(file_id, min(MAX_IMAGE_BYTES, budget))
         if found is not None:
             data, content_type = found
+            budget -= len(data)
             blocks.append({"type": "image", "base64": base64.b64encode(data).decode(), "mime_type": content_type})
     if not blocks:
         return messages
