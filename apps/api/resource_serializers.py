@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.api.chatbot_access import MAX_MESSAGE_CHARS
+from apps.api.serializers import JsonObjectField
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.service_providers.models import LlmUsage
@@ -192,4 +193,4 @@ class ExperimentSessionCreateSerializer(serializers.Serializer):
     messages = SeedMessageSerializer(  # type: ignore[call-arg]  # many=True passes max_length to the list; stubs lack it
         many=True, required=False, max_length=MAX_SEED_MESSAGES, help_text="Earlier turns of the conversation"
     )
-    state = serializers.DictField(required=False, help_text="The session's initial state (a JSON object)")
+    state = JsonObjectField(required=False, help_text="The session's initial state (a JSON object)")

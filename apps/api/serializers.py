@@ -1,4 +1,36 @@
+from typing import Any
+
 from rest_framework import serializers
+
+
+def storable_in_jsonb(value: Any) -> bool:
+    """PostgreSQL's jsonb takes no NUL character and no unpaired surrogate in any string."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(storable_in_jsonb(key) and storable_in_jsonb(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(storable_in_jsonb(item) for item in value)
+    return True
+
+
+class JsonObjectField(serializers.DictField):
+    """A JSON object to store in a jsonb column (session state): refused with a field error, not a
+    database error, when PostgreSQL could not store it."""
+
+    default_error_messages = {"unstorable": "Text may not contain NUL characters or unpaired surrogates."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not storable_in_jsonb(value):
+            self.fail("unstorable")
+        return value
 
 
 class ApiMessageSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 """GET /api/experiments/ and /api/sessions/ in the v1 API's shapes."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -104,17 +106,46 @@ def api_participant(api) -> str:
         ({"experiment": "CHATBOT", "messages": [{"role": "robot", "content": "x"}]}, "messages"),
         ({"experiment": "CHATBOT", "messages": [{"role": "user"}]}, "messages"),
         ({"experiment": "CHATBOT", "state": ["not", "an", "object"]}, "state"),
+        ({"experiment": "CHATBOT", "state": {"note": "a\u0000b"}}, "state"),  # jsonb takes no NUL
+        ({"experiment": "CHATBOT", "state": {"\ud800": 1}}, "state"),  # nor an unpaired surrogate
+        ({"experiment": "CHATBOT", "messages": [{"role": "user", "content": "a\u0000b"}]}, "messages"),
+        ({"experiment": "CHATBOT", "messages": None}, "messages"),
     ],
 )
 def test_bad_session_requests_name_the_field(api, chatbot, body, field):
     if body.get("experiment") == "CHATBOT":
         body = {**body, "experiment": str(chatbot.public_id)}
-    response = api.post("/api/sessions/", body, format="json")
+    # As a client's JSON text, which escapes what UTF-8 cannot carry (an unpaired surrogate).
+    response = api.post("/api/sessions/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_session_whose_messages_fail_to_store_is_not_left_behind(api, chatbot, monkeypatch):
+    from apps.api.views import resources_api
     from apps.experiments.models import ExperimentSession
 
-    assert not ExperimentSession.objects.exists()  # nothing half made
+    def failing(**kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(resources_api, "add_messages", failing)
+    body = {"experiment": str(chatbot.public_id), "messages": [{"role": "user", "content": "Hi"}]}
+    with pytest.raises(RuntimeError):
+        api.post("/api/sessions/", body, format="json")
+    assert not ExperimentSession.objects.exists()  # the session and its chat were rolled back with it
+
+
+def test_odd_filter_values_are_400s(api, chatbot):
+    for query in ("?versions=%C2%B2", "?versions=99999999999", "?tags=a%00b"):
+        response = api.get(f"/api/sessions/{query}")
+        assert response.status_code == 400, query
+
+
+def test_update_state_refuses_what_jsonb_cannot_store(api, chatbot):
+    session = session_for(chatbot)
+    response = api.patch(f"/api/sessions/{session.public_id}/update_state/", {"state": {"a": "\u0000"}}, format="json")
+    assert response.status_code == 400
+    assert "state" in response.json()
 
 
 def test_allow_list_refuses_other_participants(api, chatbot):

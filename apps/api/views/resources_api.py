@@ -3,6 +3,8 @@ and started with earlier messages)."""
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,6 +24,7 @@ from apps.api.resource_serializers import (
     ExperimentSessionSerializer,
     ExperimentSessionWithMessagesSerializer,
 )
+from apps.api.serializers import storable_in_jsonb
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import add_messages
@@ -118,9 +121,11 @@ class SessionList(ListCreateAPIView):
         if experiment := params.get("experiment"):
             sessions = sessions.filter(experiment__public_id=_uuid(experiment))
         if tags := _comma_separated(params.get("tags")):
+            if not storable_in_jsonb(tags):
+                raise ValidationError({"tags": ["Tags may not contain NUL characters"]})
             sessions = sessions.filter(tags__has_any_keys=tags)  # jsonb ?|: any element of the list
         if versions := _comma_separated(params.get("versions")):
-            if not all(version.isdigit() for version in versions):
+            if not all(re.fullmatch(r"[0-9]{1,9}", version) for version in versions):
                 raise ValidationError({"versions": ["Version numbers are whole numbers, comma separated"]})
             answered = ChatMessage.objects.filter(
                 chat_id=OuterRef("chat_id"), metadata__version__in=[int(version) for version in versions]

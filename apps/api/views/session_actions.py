@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import session_for
+from apps.api.serializers import JsonObjectField
 from apps.experiments import sessions
 
 SESSION_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="ID of the session")
@@ -34,7 +35,7 @@ class TagsResponseSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="update_state_serializer")
 class UpdateStateSerializer(serializers.Serializer):
-    state = serializers.DictField(help_text="Keys to set in the session state (merged into it)")
+    state = JsonObjectField(help_text="Keys to set in the session state (merged into it)")
 
 
 @extend_schema_serializer(component_name="update_state_response")
