@@ -10,6 +10,7 @@ its name, and a logged warning: a broken attachment must never stop a reply."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 WALL_SECONDS = 20  # the child limits its CPU to 10 s; this also covers its start and a stalled read
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+_CHILD_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def extract_text(file: File, content_type: str, limit: int) -> str | None:
@@ -51,7 +53,13 @@ def _read_in_child(content: bytes, content_type: str, limit: int) -> str:
     release_connection()  # nothing is held while the child parses
     command = [sys.executable, "-m", "apps.files.document_readers", content_type, str(limit)]
     result = subprocess.run(  # noqa: S603 - our own module, arguments we chose
-        command, input=content, capture_output=True, timeout=WALL_SECONDS, cwd=_REPO_ROOT, check=False
+        command,
+        input=content,
+        capture_output=True,
+        timeout=WALL_SECONDS,
+        cwd=_REPO_ROOT,
+        env=_CHILD_ENV,  # none of the server's secrets: the child parses strangers' files
+        check=False,
     )
     if result.returncode != 0:
         last_line = (result.stderr.decode(errors="replace").strip().splitlines() or ["killed"])[-1]

@@ -86,6 +86,20 @@ def test_documents_are_read_in_a_child_process(session):
     assert text_extraction.extract_text(scanned, PDF_TYPE, 1000) is None
 
 
+def test_the_child_gets_none_of_the_servers_secrets(monkeypatch):
+    seen = {}
+
+    def spy(command, **kwargs):
+        seen.update(kwargs["env"])
+        raise text_extraction.subprocess.TimeoutExpired(command, 0)
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "do-not-leak")
+    monkeypatch.setattr(text_extraction.subprocess, "run", spy)
+    with pytest.raises(text_extraction.subprocess.TimeoutExpired):
+        text_extraction._read_in_child(b"%PDF-", PDF_TYPE, 10)
+    assert set(seen) == {"PATH", "LANG", "PYTHONDONTWRITEBYTECODE"}
+
+
 @pytest.mark.django_db
 def test_a_reader_that_takes_too_long_is_stopped(session, monkeypatch, caplog):
     pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
