@@ -4,19 +4,27 @@ from rest_framework import serializers
 
 
 def storable_in_jsonb(value: Any) -> bool:
-    """PostgreSQL's jsonb takes no NUL character and no unpaired surrogate in any string."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(storable_in_jsonb(key) and storable_in_jsonb(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(storable_in_jsonb(item) for item in value)
+    """PostgreSQL's jsonb takes no NUL character and no unpaired surrogate in any string. Walked with
+    a stack, not recursion: a client may nest as deep as it likes."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return True
 
 

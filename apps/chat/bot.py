@@ -26,6 +26,7 @@ from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
 from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
 from apps.utils.prepared import PreparedQuery
@@ -173,13 +174,14 @@ def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessag
 def _transcriber(version: Experiment, repository: OrmRepository) -> Transcriber | None:
     """Speech to text with the chatbot's voice provider, for voice messages; the database connection
     is given back while the provider listens."""
-    if version.voice_provider_id is None:
+    provider_id = version.voice_provider_id
+    if provider_id is None:
         return None
 
     def transcribe(audio: bytes, content_type: str) -> str:
-        provider = version.voice_provider
-        if provider is None or provider.team_id != version.team_id:
-            raise ProviderConfigError("The chatbot's voice provider is not one of its team's")
+        provider = VoiceProvider.objects.filter(team_id=version.team_id, pk=provider_id).first()
+        if provider is None:  # deleted since the version was cached, or never the team's
+            raise ProviderConfigError("The chatbot's voice provider no longer exists in its team")
         adapter = get_voice_provider_type(provider.type).build(provider.config, name=provider.name)
         repository.release_connection()
         return adapter.transcribe(audio, mime_type=content_type).text

@@ -12,8 +12,9 @@ rows, columns, every zip member's declared size, and the characters wanted."""
 from __future__ import annotations
 
 import io
-import resource
+import logging
 import sys
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import IO
@@ -22,10 +23,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CPU_SECONDS = 10
-MEMORY_BYTES = 1024 * 1024 * 1024
+MEMORY_BYTES = 512 * 1024 * 1024
 MAX_PDF_PAGES = 100
 MAX_PDF_STREAM_BYTES = 2 * 1024 * 1024  # decompressed, per stream (pypdf's own default is 75 MB)
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an Office file's members, as the zip declares them, all together
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # an Office file's members, as declared, together (python-docx: ~20x in memory)
 MAX_SHEETS = 20
 MAX_SHEET_ROWS = 5_000
 MAX_SHEET_COLUMNS = 100
@@ -44,23 +45,23 @@ def read_text(handle: IO[bytes], content_type: str, limit: int) -> str:
 
 
 def _pdf(handle: IO[bytes]) -> Iterator[str]:
-    from pypdf import PdfReader, overwrite_configuration
+    from pypdf import PdfReader, apply_configuration
 
-    overwrite_configuration(  # this child reads one file: its configuration is for that file alone
+    with apply_configuration(
         maximum_declared_stream_length=MAX_PDF_STREAM_BYTES,
         zlib_maximum_output_length=MAX_PDF_STREAM_BYTES,
         lzw_maximum_output_length=MAX_PDF_STREAM_BYTES,
         run_length_maximum_output_length=MAX_PDF_STREAM_BYTES,
         array_based_stream_maximum_output_length=MAX_PDF_STREAM_BYTES,
-    )
-    reader = PdfReader(handle)
-    for number, page in enumerate(reader.pages, start=1):
-        if number > MAX_PDF_PAGES:
-            yield f"\n[… only the first {MAX_PDF_PAGES} pages were read]"
-            return
-        text = (page.extract_text() or "").strip()
-        if text:
-            yield ("\n\n" if number > 1 else "") + text
+    ):
+        reader = PdfReader(handle)
+        for number, page in enumerate(reader.pages, start=1):
+            if number > MAX_PDF_PAGES:
+                yield f"\n[… only the first {MAX_PDF_PAGES} pages were read]"
+                return
+            text = (page.extract_text() or "").strip()
+            if text:
+                yield ("\n\n" if number > 1 else "") + text
 
 
 def _check_unpacked_size(handle: IO[bytes]) -> None:
@@ -104,9 +105,19 @@ def _xlsx(handle: IO[bytes]) -> Iterator[str]:
 READERS: dict[str, Callable[[IO[bytes]], Iterator[str]]] = {"application/pdf": _pdf, DOCX: _docx, XLSX: _xlsx}
 
 
-def main() -> None:
+def limit_resources() -> None:
+    """CPU seconds, address space, and no core file when the CPU limit kills the child."""
+    import resource  # POSIX only: imported here so the web process can import this module anywhere
+
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def main() -> None:
+    limit_resources()
+    logging.disable(logging.CRITICAL)  # a damaged PDF can make pypdf write megabytes of warnings
+    warnings.simplefilter("ignore")
     content_type, limit = sys.argv[1], int(sys.argv[2])
     text = read_text(io.BytesIO(sys.stdin.buffer.read()), content_type, limit)
     sys.stdout.buffer.write(text.encode("utf-8", errors="replace"))

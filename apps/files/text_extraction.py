@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from apps.files.content_types import is_text
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 WALL_SECONDS = 20  # the child limits its CPU to 10 s; this also covers its start and a stalled read
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+_CHILDREN = threading.BoundedSemaphore(2)
 _CHILD_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -38,7 +40,7 @@ def extract_text(file: File, content_type: str, limit: int) -> str | None:
                 return _plain_text(handle.read(limit * 4 + 4), limit)  # at most 4 bytes a character
             content = handle.read()
         text = _read_in_child(content, content_type, limit)
-    except (OSError, subprocess.SubprocessError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - storage, child or parser: the file is then only named
         logger.warning("Could not read the text of file %s (%s): %s", file.pk, content_type, error)
         return None
     return text if text.strip() else None  # e.g. a scanned PDF: pages of images, no text
@@ -51,6 +53,16 @@ def _plain_text(raw: bytes, limit: int) -> str:
 
 def _read_in_child(content: bytes, content_type: str, limit: int) -> str:
     release_connection()  # nothing is held while the child parses
+    # At most a few children at once per process, each within its own memory limit.
+    if not _CHILDREN.acquire(timeout=WALL_SECONDS):
+        raise ValueError("every document reader is busy")
+    try:
+        return _run_child(content, content_type, limit)
+    finally:
+        _CHILDREN.release()
+
+
+def _run_child(content: bytes, content_type: str, limit: int) -> str:
     command = [sys.executable, "-m", "apps.files.document_readers", content_type, str(limit)]
     result = subprocess.run(  # noqa: S603 - our own module, arguments we chose
         command,

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from apps.chat.models import ChatMessage
 from apps.teams.decorators import team_permission_required
 from apps.trace.models import Trace
+from apps.trace.writer import is_reserved
 
 PAGE_SIZE = 50
 WAIT_FOR_WRITE_SECONDS = 10
@@ -23,7 +24,7 @@ def trace_detail(request, team_slug: str, pk: int):
         # followed at once finds nothing yet. Wait for it a little, page refreshing, before a 404,
         # when one of this team's replies names it: nothing is told of other teams' traces.
         waited = _whole_number(request.GET.get("waited"))
-        if waited < WAIT_FOR_WRITE_SECONDS and _named_by_a_reply(request.team, pk):
+        if waited < WAIT_FOR_WRITE_SECONDS and is_reserved(pk) and _named_by_a_reply(request.team, pk):
             return render(request, "trace/trace_pending.html", {"trace_id": pk, "waited": waited + 1})
         raise Http404("No such trace")
     return render(request, "trace/trace_detail.html", {"trace": trace, "spans": trace.spans.all()})

@@ -60,6 +60,17 @@ def _reserve(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def is_reserved(trace_id: int) -> bool:
+    """Whether the id has been handed out to a run (its trace may still be on its way): one sequence
+    read, checked before anything costlier."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass)", [Trace._meta.db_table]
+        )
+        last = cursor.fetchone()[0]
+    return last is not None and 0 < trace_id <= last
+
+
 def trace_rows(trace_id: int, team_id: int, record: TraceRecord) -> tuple[Trace, list[Span]]:
     """The unsaved rows of one run's trace."""
     trace = Trace(

@@ -135,6 +135,15 @@ def test_a_session_whose_messages_fail_to_store_is_not_left_behind(api, chatbot,
     assert not ExperimentSession.objects.exists()  # the session and its chat were rolled back with it
 
 
+def test_deeply_nested_state_is_checked_without_recursion(api, chatbot):
+    depth = 600  # two stack frames a level would have passed Python's recursion limit
+    state = '{"nested":' * depth + '{"note": "a\\u0000b"}' + "}" * depth
+    body = f'{{"experiment": "{chatbot.public_id}", "state": {state}}}'
+    response = api.post("/api/sessions/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "state" in response.json()
+
+
 def test_odd_filter_values_are_400s(api, chatbot):
     for query in ("?versions=%C2%B2", "?versions=99999999999", "?tags=a%00b"):
         response = api.get(f"/api/sessions/{query}")

@@ -124,3 +124,47 @@ def test_the_pipeline_gets_the_text_and_only_the_name_of_a_broken_file(session, 
         "### Attached file: broken.pdf (application/pdf; contents not shown)"
     )
     assert f"file {files[1].pk}" in caplog.text
+
+
+def test_the_child_limits_its_cpu_memory_and_core_files():
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource; from apps.files.document_readers import limit_resources; limit_resources(); "
+        "print([resource.getrlimit(r)[0] for r in (resource.RLIMIT_CPU, resource.RLIMIT_AS, resource.RLIMIT_CORE)])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=text_extraction._REPO_ROOT, check=True
+    )
+    assert result.stdout.strip() == str([document_readers.CPU_SECONDS, document_readers.MEMORY_BYTES, 0])
+
+
+def test_pdf_streams_over_the_limit_are_not_decoded(monkeypatch):
+    content = pdf_with_text("Take two tablets daily")
+    monkeypatch.setattr(document_readers, "MAX_PDF_STREAM_BYTES", 10)  # below this page's content stream
+    with pytest.raises(Exception, match="(?i)limit|length"):
+        read(content, PDF_TYPE)
+
+
+@pytest.mark.django_db
+def test_when_every_reader_is_busy_the_file_is_named(session, monkeypatch, caplog):
+    import threading
+
+    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    monkeypatch.setattr(text_extraction, "_CHILDREN", threading.BoundedSemaphore(1))
+    text_extraction._CHILDREN.acquire()  # taken by another message's file
+    monkeypatch.setattr(text_extraction, "WALL_SECONDS", 0.05)
+    with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):
+        assert text_extraction.extract_text(pdf, PDF_TYPE, 1000) is None
+    assert "busy" in caplog.text
+
+
+@pytest.mark.django_db
+def test_attachments_are_only_named_after_the_deadline(session, monkeypatch):
+    from apps.files import pipeline_input
+
+    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    monkeypatch.setattr(pipeline_input, "MAX_SECONDS", 0)
+    message = message_with_attachments(session.team_id, "Hi", session_attachments(session, [pdf.pk]))
+    assert message == "Hi\n\n### Attached file: leaflet.pdf (application/pdf; contents not shown)"
