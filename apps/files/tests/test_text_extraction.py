@@ -100,13 +100,22 @@ def test_the_child_gets_none_of_the_servers_secrets(monkeypatch):
     assert set(seen) == {"PATH", "LANG", "PYTHONDONTWRITEBYTECODE"}
 
 
+def leaflet(session):
+    return stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+
+
+def unread_and_logged(file, caplog) -> str:
+    """What was logged when the file's text could not be read."""
+    with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):
+        assert text_extraction.extract_text(file, PDF_TYPE, 1000) is None
+    return caplog.text
+
+
 @pytest.mark.django_db
 def test_a_reader_that_takes_too_long_is_stopped(session, monkeypatch, caplog):
-    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    pdf = leaflet(session)
     monkeypatch.setattr(text_extraction, "WALL_SECONDS", 0.01)
-    with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):
-        assert text_extraction.extract_text(pdf, PDF_TYPE, 1000) is None
-    assert "timed out" in caplog.text
+    assert "timed out" in unread_and_logged(pdf, caplog)
 
 
 @pytest.mark.django_db
@@ -151,20 +160,18 @@ def test_pdf_streams_over_the_limit_are_not_decoded(monkeypatch):
 def test_when_every_reader_is_busy_the_file_is_named(session, monkeypatch, caplog):
     import threading
 
-    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    pdf = leaflet(session)
     monkeypatch.setattr(text_extraction, "_CHILDREN", threading.BoundedSemaphore(1))
     text_extraction._CHILDREN.acquire()  # taken by another message's file
     monkeypatch.setattr(text_extraction, "WALL_SECONDS", 0.05)
-    with caplog.at_level(logging.WARNING, logger="apps.files.text_extraction"):
-        assert text_extraction.extract_text(pdf, PDF_TYPE, 1000) is None
-    assert "busy" in caplog.text
+    assert "busy" in unread_and_logged(pdf, caplog)
 
 
 @pytest.mark.django_db
 def test_attachments_are_only_named_after_the_deadline(session, monkeypatch):
     from apps.files import pipeline_input
 
-    pdf = stored(session, "leaflet.pdf", pdf_with_text("Take two tablets daily"), PDF_TYPE)
+    pdf = leaflet(session)
     monkeypatch.setattr(pipeline_input, "MAX_SECONDS", 0)
     message = message_with_attachments(session.team_id, "Hi", session_attachments(session, [pdf.pk]))
     assert message == "Hi\n\n### Attached file: leaflet.pdf (application/pdf; contents not shown)"
