@@ -6,7 +6,7 @@ again; while another worker is still producing the reply, it says so instead of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from apps.utils.prepared import PreparedQuery
 from apps.utils.single_statement import insert_and_update
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
+ACTIVITY_FIELDS = ["first_activity_at", "last_activity_at", "updated_at"]  # written with every reply
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
 
 
@@ -166,9 +167,14 @@ _RECENT_MESSAGES: PreparedQuery[tuple[str, str]] = PreparedQuery(
 )
 
 
+def history_messages(turns: Iterable[tuple[str, str]]) -> list[BaseMessage]:
+    """(message type, text) pairs, oldest first, as the model's history: the participant's turns
+    and the bot's."""
+    return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in turns]
+
+
 def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
-    rows = _RECENT_MESSAGES.all(chat_id=session.chat_id, before_id=before.id)
-    return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in reversed(rows)]
+    return history_messages(reversed(_RECENT_MESSAGES.all(chat_id=session.chat_id, before_id=before.id)))
 
 
 def _transcriber(version: Experiment, repository: OrmRepository) -> Transcriber | None:
@@ -260,11 +266,10 @@ def _store_reply(
     if not changes.any:
         # Most replies change nothing but the session's activity times: one statement stores both.
         session.updated_at = timezone.now()
-        activity = ["first_activity_at", "last_activity_at", "updated_at"]
         insert_and_update(
             reply,
             ExperimentSession.objects.filter(pk=session.pk),
-            **{field: getattr(session, field) for field in activity},
+            **{field: getattr(session, field) for field in ACTIVITY_FIELDS},
         )
     else:
         _store_reply_with_changes(session, reply, run, result, data, changes)
@@ -295,7 +300,7 @@ def _store_reply_with_changes(
         data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
         data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
         data_row.save(update_fields=["data", "updated_at"])
-    changed = ["first_activity_at", "last_activity_at", "updated_at"]
+    changed = list(ACTIVITY_FIELDS)
     if changes.session:
         session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
         session.state = _apply_changes(session_row.state, run.session_state, result.session_state)

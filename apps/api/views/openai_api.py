@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -22,7 +22,8 @@ from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
-from apps.chat.bot import BotError, BotReply, respond
+from apps.api.resource_serializers import MESSAGE_TYPES
+from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.streaming import reply_stream
 from apps.experiments.sessions import add_messages
 
@@ -84,18 +85,9 @@ class ChatCompletions(APIView):
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
         session = start_api_session(request, experiment)
-        earlier = add_messages(
-            session=session,
-            messages=[
-                ("human" if role == "user" else "ai", text)
-                for role, text in messages[:-1]
-                if role in ("user", "assistant")
-            ],
-        )
-        # The new session's history is what was just stored: the run need not read it back.
-        history: list[BaseMessage] = [
-            HumanMessage(m.content) if m.message_type == "human" else AIMessage(m.content) for m in earlier
-        ]
+        turns = [(MESSAGE_TYPES[role], text) for role, text in messages[:-1] if role in ("user", "assistant")]
+        add_messages(session=session, messages=turns)
+        history = history_messages(turns)  # what was just stored: the run need not read it back
         model_name = data.get("model") or experiment.name
         completion_id = f"chatcmpl-{session.public_id.hex}"
         if data["stream"]:
