@@ -33,15 +33,20 @@ MAX_SHEET_COLUMNS = 100
 TRUNCATED = "\n[… truncated]"
 
 
+def cut(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters and marked when it was longer."""
+    return text[:limit] + TRUNCATED if len(text) > limit else text
+
+
 def read_text(handle: IO[bytes], content_type: str, limit: int) -> str:
-    """At most `limit` characters of the document's text (marked when cut)."""
+    """At most `limit` characters of the document's text (marked when cut); reading stops there."""
     text, length = [], 0
     for part in READERS[content_type](handle):
         text.append(part)
         length += len(part)
         if length > limit:
-            return "".join(text)[:limit] + TRUNCATED
-    return "".join(text)
+            break
+    return cut("".join(text), limit)
 
 
 def _pdf(handle: IO[bytes]) -> Iterator[str]:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from apps.files.content_types import is_text
-from apps.files.document_readers import READERS, TRUNCATED
+from apps.files.document_readers import READERS, cut
 from apps.files.models import File
 from apps.utils.db import release_connection
 
@@ -37,18 +37,13 @@ def extract_text(file: File, content_type: str, limit: int) -> str | None:
     try:
         with file.file.open("rb") as handle:
             if content_type not in READERS:
-                return _plain_text(handle.read(limit * 4 + 4), limit)  # at most 4 bytes a character
+                return cut(handle.read(limit * 4 + 4).decode("utf-8", errors="replace"), limit)  # <= 4 bytes a char
             content = handle.read()
         text = _read_in_child(content, content_type, limit)
     except Exception as error:  # noqa: BLE001 - storage, child or parser: the file is then only named
         logger.warning("Could not read the text of file %s (%s): %s", file.pk, content_type, error)
         return None
     return text if text.strip() else None  # e.g. a scanned PDF: pages of images, no text
-
-
-def _plain_text(raw: bytes, limit: int) -> str:
-    text = raw.decode("utf-8", errors="replace")
-    return text[:limit] + TRUNCATED if len(text) > limit else text
 
 
 def _read_in_child(content: bytes, content_type: str, limit: int) -> str:
