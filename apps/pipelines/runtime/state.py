@@ -41,7 +41,7 @@ _REDUCERS = {
 
 def apply_update(state: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """`state` after a node's `update`, merged by the reducers above as LangGraph merges it, for the
-    steps that run outside the LangGraph graph (Start and End)."""
+    steps that run outside a LangGraph graph (Start, End, and the nodes of a chain: compiled.py)."""
     merged = dict(state)
     for key, value in update.items():
         reducer = _REDUCERS.get(key)
