@@ -124,7 +124,10 @@ def remote_id_is_verified(
         if not hmac.compare_digest(signature.lower(), identity_signature(access.channel, remote_id)):
             raise BadIdentitySignature("Does not match participant_remote_id signed with the channel's secret")
         return True
-    session_id = token_session_id(request.headers.get("X-Session-Token", ""))
+    try:
+        session_id = token_session_id(request.headers.get("X-Session-Token", ""))
+    except ChatAccessDenied:  # expired: starting a new session is what the caller was told to do
+        return False
     if session_id is None:
         return False
     return ExperimentSession.objects.filter(

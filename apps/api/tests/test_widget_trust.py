@@ -113,6 +113,10 @@ def test_session_tokens_expire(widget, chatbot, settings):
         HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=session_token(session)
     )
     assert client.get(f"/api/chat/{session.public_id}/poll/").status_code == 200
+    # a new session starts even with the stale token still sent, and that token vouches for nobody
+    client.credentials(HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=stale)
+    restarted = start(client, chatbot, participant_remote_id=session.participant.identifier)
+    assert started_session(restarted).participant != session.participant
 
 
 @pytest.fixture
