@@ -11,6 +11,14 @@ from apps.utils.factories.team import MembershipFactory, TeamFactory
 from apps.utils.factories.user import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _no_client_address_limits(settings):
+    """The per-address limits count every test's requests from 127.0.0.1 in one shared cache; the
+    tests of those limits (apps/api/tests/test_abuse_limits.py) turn them back on."""
+    settings.WIDGET_SESSION_STARTS_PER_ADDRESS = settings.WIDGET_SESSION_STARTS_PER_ORIGIN = ""
+    settings.API_KEY_FAILURES_PER_ADDRESS = ""
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory()

@@ -219,7 +219,18 @@ REST_FRAMEWORK = {
         "api_session": env("API_RATE_PER_SESSION", default="60/min"),
     },
     "UNAUTHENTICATED_USER": None,
+    # The client address of per-address limits is REMOTE_ADDR, or the address this many proxies back
+    # in X-Forwarded-For: with 0 a client cannot pick its own address by sending the header.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
+# Limits on anonymous writes (apps/api/throttles.py): "<n>/<sec|min|hour|day>", empty for none.
+WIDGET_SESSION_STARTS_PER_ADDRESS = env("WIDGET_SESSION_STARTS_PER_ADDRESS", default="20/min")
+WIDGET_SESSION_STARTS_PER_ORIGIN = env("WIDGET_SESSION_STARTS_PER_ORIGIN", default="300/min")
+API_KEY_FAILURES_PER_ADDRESS = env("API_KEY_FAILURES_PER_ADDRESS", default="20/min")
+# How long a widget session token (X-Session-Token) is accepted, in seconds.
+WIDGET_SESSION_TOKEN_TTL = env.int("WIDGET_SESSION_TOKEN_TTL", default=24 * 60 * 60)
+# Messages one OpenAI-compatible request may carry (each is stored as a row of the session).
+OPENAI_MAX_MESSAGES = env.int("OPENAI_MAX_MESSAGES", default=200)
 SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
 # --- Celery -----------------------------------------------------------------------------------------

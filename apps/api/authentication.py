@@ -8,6 +8,7 @@ from typing import cast
 from rest_framework import authentication, exceptions
 
 from apps.api.keys import find_api_key, mark_used
+from apps.api.throttles import FailedApiKeyThrottle
 
 
 class ApiKeyUser:
@@ -41,8 +42,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if not header.startswith(f"{self.keyword} "):
                 return None
             raw = header[len(self.keyword) + 1 :].strip()
+        failures = FailedApiKeyThrottle()
+        failures.check(request)
         key = find_api_key(raw)
         if key is None:
+            failures.record_failure(request)
             raise exceptions.AuthenticationFailed("Invalid or revoked API key")
         mark_used(key)
         return ApiKeyUser(key), key

@@ -57,3 +57,10 @@ def mark_used(key: TeamApiKey) -> None:
 
 def revoke_api_key(*, key: TeamApiKey) -> None:
     TeamApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+
+
+def revoke_keys_of(*, team_id: int, user_id: int) -> int:
+    """Revoke the team's keys a member made, as they leave the team (however their membership ends):
+    a key acts with its maker's standing, so it must not outlive it (ADR 0010). The number revoked."""
+    keys = TeamApiKey.objects.filter(team_id=team_id, created_by_id=user_id, revoked_at=None)
+    return keys.update(revoked_at=timezone.now())

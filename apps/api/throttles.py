@@ -1,5 +1,7 @@
-"""Rate limits per API key and per session; over the limit is 429 with Retry-After."""
+"""Rate limits per API key, per session and per client address; over the limit is 429 with Retry-After."""
 
+from django.conf import settings
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -22,3 +24,61 @@ class SessionRateThrottle(SimpleRateThrottle):
         if session is None and isinstance(getattr(request, "data", None), dict):
             session = request.data.get("session")
         return None if not session else self.cache_format % {"scope": self.scope, "ident": str(session)[:64]}
+
+
+class SettingRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate is the Django setting named `rate_setting`, read when it runs (empty: no limit)."""
+
+    rate_setting = ""
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting, None) or None
+
+
+class WidgetStartAddressThrottle(SettingRateThrottle):
+    """Widget session starts per client address: each start makes a participant and a session."""
+
+    scope = "widget_start_address"
+    rate_setting = "WIDGET_SESSION_STARTS_PER_ADDRESS"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class WidgetStartOriginThrottle(SettingRateThrottle):
+    """Widget session starts per embedding site (`Origin`), whatever addresses they come from."""
+
+    scope = "widget_start_origin"
+    rate_setting = "WIDGET_SESSION_STARTS_PER_ORIGIN"
+
+    def get_cache_key(self, request, view):
+        origin = (request.headers.get("Origin") or "(none)").strip().lower()[:200]
+        return self.cache_format % {"scope": self.scope, "ident": origin}
+
+
+class FailedApiKeyThrottle(SettingRateThrottle):
+    """Failed API key attempts per client address. Only failures count, but once over the limit the
+    address is refused before any key is checked, so guessing cannot go on at full speed."""
+
+    scope = "api_key_failures"
+    rate_setting = "API_KEY_FAILURES_PER_ADDRESS"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def check(self, request) -> None:
+        """Raise Throttled while the address is over its limit of failures."""
+        limit, duration = self.parse_rate(self.rate)
+        if limit is None or duration is None:
+            return
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [moment for moment in self.cache.get(self.key, []) if moment > self.now - duration]
+        if len(self.history) >= limit:
+            raise Throttled(wait=self.wait())
+
+    def record_failure(self, request) -> None:
+        if self.rate is None:
+            return
+        self.check(request)  # reads the current history
+        self.throttle_success()  # DRF's name for "count this request"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.api.views import key_views, widget_api, widget_stream, widget_upload
+from apps.api.views import key_views, widget_api, widget_consent, widget_stream, widget_upload
 from apps.api.views.channel_api import IncomingApiMessage
 from apps.api.views.file_api import FileContent
 from apps.api.views.openai_api import ChatCompletions
@@ -55,6 +55,7 @@ api_key_urlpatterns = (
 chat_urlpatterns = (
     [
         path("start/", widget_api.ChatStart.as_view(), name="start"),
+        path("<str:session_id>/consent/", widget_consent.ChatConsent.as_view(), name="consent"),
         path("<str:session_id>/message/", widget_api.ChatSendMessage.as_view(), name="message"),
         path("<str:session_id>/message/stream/", widget_stream.chat_message_stream, name="message-stream"),
         path("<str:session_id>/upload/", widget_upload.ChatUploadFile.as_view(), name="upload"),

@@ -5,12 +5,20 @@
   allowed origins;
 - anyone, for a chatbot with no widget channel (like its public chat link).
 Sessions started without team credentials get a session token (`X-Session-Token`) that every later
-call for that session must carry."""
+call for that session must carry, for `WIDGET_SESSION_TOKEN_TTL` seconds.
+
+A `participant_remote_id` is trusted, and reaches that participant's data, only from team credentials,
+with a signature the embedding site's server made with the channel's identity secret, or with a valid
+session token of a session of that participant; otherwise the session gets a new anonymous
+participant (ADR 0010)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -26,14 +34,15 @@ class ChatAccessDenied(APIException):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "chat_access_denied"
 
-    def __init__(self, message: str):
-        super().__init__({"error": message, "code": "chat_access_denied"})
+    def __init__(self, message: str, code: str = "chat_access_denied"):
+        super().__init__({"error": message, "code": code})
 
 
 @dataclass
 class WidgetAccess:
     trusted: bool  # team credentials: may pick versions and set session data; no session token
     origin: str | None  # echoed as Access-Control-Allow-Origin
+    channel: ExperimentChannel | None = None  # the widget channel whose embed key was shown
 
 
 def _is_team_caller(request, experiment: Experiment) -> bool:
@@ -59,7 +68,7 @@ def widget_access(request, experiment: Experiment) -> WidgetAccess:
             raise ChatAccessDenied("The embed key is not valid for this chatbot")
         if not channel.allows_origin(origin):
             raise ChatAccessDenied(f"Origin {origin or '(none)'} is not allowed for this widget")
-        return WidgetAccess(trusted=False, origin=origin)
+        return WidgetAccess(trusted=False, origin=origin, channel=channel)
     if channels.exists():
         raise ChatAccessDenied("This chatbot's widget needs its embed key (X-Embed-Key)")
     return WidgetAccess(trusted=False, origin=origin)
@@ -69,15 +78,68 @@ def session_token(session: ExperimentSession) -> str:
     return signing.dumps(str(session.public_id), salt=TOKEN_SALT)
 
 
+def token_session_id(token: str) -> str | None:
+    """The session id a token was made for; None for a forged one. An expired one is refused."""
+    if not token:
+        return None
+    try:
+        return signing.loads(token, salt=TOKEN_SALT, max_age=settings.WIDGET_SESSION_TOKEN_TTL)
+    except signing.SignatureExpired:
+        raise ChatAccessDenied(
+            "The session token has expired: start a new session", code="session_token_expired"
+        ) from None
+    except signing.BadSignature:
+        return None
+
+
 def check_session_access(request, session: ExperimentSession) -> WidgetAccess:
     access = widget_access(request, session.experiment)
     if access.trusted:
         return access
-    token = request.headers.get("X-Session-Token", "")
-    try:
-        valid = signing.loads(token, salt=TOKEN_SALT) == str(session.public_id)
-    except signing.BadSignature:
-        valid = False
-    if not valid:
+    if token_session_id(request.headers.get("X-Session-Token", "")) != str(session.public_id):
         raise ChatAccessDenied("A valid X-Session-Token for this session is required")
     return access
+
+
+def identity_signature(channel: ExperimentChannel, remote_id: str) -> str:
+    """What the embedding site's server sends as `participant_remote_id_signature`."""
+    return hmac.new(channel.identity_secret.encode(), remote_id.encode(), hashlib.sha256).hexdigest()
+
+
+class BadIdentitySignature(Exception):
+    pass
+
+
+def remote_id_is_verified(
+    request, access: WidgetAccess, experiment: Experiment, remote_id: str, signature: str
+) -> bool:
+    """Whether the caller has shown it speaks for participant `remote_id` of the chatbot's team."""
+    if not remote_id:
+        return False
+    if access.trusted:
+        return True
+    if signature:
+        if access.channel is None:
+            raise BadIdentitySignature("Only a widget channel's embed key can go with a signed participant id")
+        if not hmac.compare_digest(signature.lower(), identity_signature(access.channel, remote_id)):
+            raise BadIdentitySignature("Does not match participant_remote_id signed with the channel's secret")
+        return True
+    try:
+        session_id = token_session_id(request.headers.get("X-Session-Token", ""))
+    except ChatAccessDenied:  # expired: starting a new session is what the caller was told to do
+        return False
+    if session_id is None:
+        return False
+    return ExperimentSession.objects.filter(
+        public_id=session_id, team_id=experiment.team_id, participant__platform="web", participant__identifier=remote_id
+    ).exists()
+
+
+def check_consent(session: ExperimentSession) -> None:
+    """A session waiting for consent takes no messages or files (as the public link shows the
+    consent form first); `POST /api/chat/<session>/consent/` gives it."""
+    if session.status == ExperimentSession.Status.PENDING_CONSENT:
+        raise ChatAccessDenied(
+            "The participant has not accepted the chatbot's consent form yet: POST to the session's consent/ first",
+            code="consent_required",
+        )

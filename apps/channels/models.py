@@ -4,6 +4,7 @@
 import secrets
 
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from apps.teams.models import BaseTeamModel
 
@@ -34,3 +35,10 @@ class ExperimentChannel(BaseTeamModel):
     def allows_origin(self, origin: str | None) -> bool:
         allowed = [entry.rstrip("/").lower() for entry in self.allowed_origins or []]
         return origin is not None and origin.rstrip("/").lower() in allowed
+
+    @property
+    def identity_secret(self) -> str:
+        """The key an embedding site's server signs participant ids with (ADR 0010). Unlike the embed
+        key it never goes into the page. Derived from the embed key and SECRET_KEY, so it needs no
+        storage and changes with either."""
+        return salted_hmac("chat-studio.widget-identity", self.embed_key, algorithm="sha256").hexdigest()

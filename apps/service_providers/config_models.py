@@ -5,9 +5,13 @@ Secrets are `SecretStr` fields: stored encrypted, never rendered back (the form 
 with "leave empty to keep"), excluded from API output and logs.
 """
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
+
+# Settings that decide where a provider's secrets are sent: base URLs, endpoints, hosts, regions.
+ADDRESS_FIELD = re.compile(r"(^|_)(url|endpoint|host|region|domain)($|_)")
 
 
 class ProviderSettings(BaseModel):
@@ -16,6 +20,12 @@ class ProviderSettings(BaseModel):
     @classmethod
     def secret_field_names(cls) -> list[str]:
         return [name for name, field in cls.model_fields.items() if field.annotation in (SecretStr, SecretStr | None)]
+
+    @classmethod
+    def address_field_names(cls) -> list[str]:
+        """The fields that decide where the secrets go: changing one needs the secrets entered again,
+        so whoever may edit a provider cannot send its stored key to a host of their choosing."""
+        return [name for name in cls.model_fields if ADDRESS_FIELD.search(name)]
 
     def to_storage(self) -> dict[str, Any]:
         """Plain values, secrets revealed: only for the encrypted column."""

@@ -16,6 +16,12 @@ from apps.service_providers.llm.base import KNOWN_PARAMETERS
 from apps.service_providers.models import LlmProviderModel
 
 KEEP_SECRET_HELP = "Leave empty to keep the current value."
+REENTER_SECRET_ERROR = "Enter the key again to connect to a new address."
+
+
+def _same_address(old: Any, new: Any) -> bool:
+    """Blank and None are the same (the vendor default); a trailing slash changes nothing."""
+    return str(old or "").strip().rstrip("/").lower() == str(new or "").strip().rstrip("/").lower()
 
 
 def _base_annotation(annotation: Any) -> tuple[Any, bool]:
@@ -83,6 +89,7 @@ class ProviderForm(forms.Form):
             for name in settings_model.model_fields
             if cleaned.get(name) not in (None, "") or settings_model.model_fields[name].annotation is bool
         }
+        self._require_secrets_for_a_new_address(submitted)
         try:
             self.settings = settings_model.model_validate(merge_secrets(settings_model, submitted, self.stored_config))
         except ValidationError as error:
@@ -95,6 +102,20 @@ class ProviderForm(forms.Form):
                     continue  # the form field already said what is wrong
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
+
+    def _require_secrets_for_a_new_address(self, submitted: dict[str, Any]) -> None:
+        """A kept secret would otherwise follow a changed address to whatever host it now names."""
+        settings_model = self.provider_type.settings_model
+        moved = [
+            name
+            for name in settings_model.address_field_names()
+            if name in self.fields and not _same_address(self.stored_config.get(name), submitted.get(name))
+        ]
+        if not moved:
+            return
+        for name in settings_model.secret_field_names():
+            if self.stored_config.get(name) and not submitted.get(name) and name not in self.errors:
+                self.add_error(name, REENTER_SECRET_ERROR)
 
 
 class TeamModelForm(forms.ModelForm):

@@ -39,18 +39,53 @@ def rename_team(*, team: Team, name: str) -> Team:
     return team
 
 
+def _permissions_of(groups) -> dict[str, set[str]]:
+    """{role name: its permissions as "app_label.codename"}."""
+    rows = Permission.objects.filter(group__in=list(groups)).values_list(
+        "group__name", "content_type__app_label", "codename"
+    )
+    granted: dict[str, set[str]] = {group.name: set() for group in groups}
+    for name, app_label, codename in rows:
+        granted[name].add(f"{app_label}.{codename}")
+    return granted
+
+
+def ensure_can_grant(actor: Membership, groups) -> None:
+    """Nobody hands out a permission they do not hold themselves: a Team Admin cannot make anyone,
+    themselves included, a Super Admin (ADR 0003)."""
+    if actor.user.is_superuser:
+        return
+    beyond = sorted(name for name, perms in _permissions_of(groups).items() if not perms <= actor.permissions)
+    if beyond:
+        raise TeamActionError(f"Your roles do not allow granting {', '.join(beyond)}: it allows more than yours.")
+
+
+def _ensure_can_manage(actor: Membership, membership: Membership) -> None:
+    """Changing or removing a member whose roles go beyond yours would be a way around `ensure_can_grant`."""
+    if actor.user.is_superuser or actor.pk == membership.pk:
+        return
+    if not membership.permissions <= actor.permissions:
+        raise TeamActionError(f"{membership.user} holds roles beyond yours; only someone holding them can change this.")
+
+
 @transaction.atomic
 def invite_member(*, team: Team, invited_by, email: str, groups: list[Group]) -> Invitation:
-    """Invite `email` to the team and email them the accept link (sent by a Celery task)."""
+    """Invite `email` to the team and email them the accept link (sent by a Celery task). The
+    inviter can only invite with roles within their own."""
     from apps.teams.tasks import send_invitation_email
 
+    groups = groups or roles.role_groups(roles.DEFAULT_INVITEE_ROLES)
+    inviter = Membership.objects.filter(team=team, user=invited_by).first()
+    if inviter is None:
+        raise TeamActionError("Only a member of the team can invite to it.")
+    ensure_can_grant(inviter, groups)
     email = email.strip().lower()
     if Membership.objects.filter(team=team, user__email__iexact=email).exists():
         raise TeamActionError(f"{email} is already a member of this team.")
     # A new invitation replaces a pending or expired one for the same address.
     Invitation.objects.filter(team=team, email__iexact=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(team=team, email=email, invited_by=invited_by)
-    invitation.groups.set(groups or roles.role_groups(roles.DEFAULT_INVITEE_ROLES))
+    invitation.groups.set(groups)
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.id))
     return invitation
 
@@ -105,17 +140,21 @@ def _ensure_a_manager_remains(team: Team, without: Membership, new_groups: list[
 
 
 @transaction.atomic
-def set_member_roles(*, membership: Membership, groups: list[Group]) -> Membership:
+def set_member_roles(*, membership: Membership, groups: list[Group], changed_by: Membership) -> Membership:
+    _ensure_can_manage(changed_by, membership)
+    ensure_can_grant(changed_by, groups)
     _ensure_a_manager_remains(membership.team, without=membership, new_groups=groups)
     membership.groups.set(groups)
     return membership
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership) -> None:
+def remove_member(*, membership: Membership, removed_by: Membership) -> None:
+    """Remove a member; the API keys they made are revoked as the membership goes (ADR 0010)."""
+    _ensure_can_manage(removed_by, membership)
     _ensure_a_manager_remains(membership.team, without=membership)
     membership.delete()
 
 
 def leave_team(*, membership: Membership) -> None:
-    remove_member(membership=membership)
+    remove_member(membership=membership, removed_by=membership)

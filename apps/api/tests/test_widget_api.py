@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from apps.api.widget_access import identity_signature
 from apps.channels.models import ExperimentChannel
 from apps.experiments import actions
 from apps.experiments.tests.sse import read_events
@@ -32,7 +33,14 @@ def start(client, chatbot, **extra):
 
 def test_the_widget_conversation(widget, chatbot, django_capture_on_commit_callbacks):
     client = widget_client(widget)
-    started = start(client, chatbot, participant_remote_id="user-7", participant_name="Ama")
+    signature = identity_signature(widget, "user-7")  # as the embedding site's server signs it
+    started = start(
+        client,
+        chatbot,
+        participant_remote_id="user-7",
+        participant_remote_id_signature=signature,
+        participant_name="Ama",
+    )
     assert started.status_code == 201
     body = started.json()
     assert started["Access-Control-Allow-Origin"] == ORIGIN

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from langchain_core.messages import BaseMessage
@@ -49,6 +50,22 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
         return attrs
 
 
+def _too_many_messages(request: Request) -> Response | None:
+    """Every message of a request becomes a stored row: refuse more than OPENAI_MAX_MESSAGES before
+    reading them, in OpenAI's error shape."""
+    messages = request.data.get("messages") if isinstance(request.data, dict) else None
+    limit = settings.OPENAI_MAX_MESSAGES
+    if not isinstance(messages, list) or len(messages) <= limit:
+        return None
+    error = {
+        "message": f"Too many messages: {len(messages)}; at most {limit} are accepted in one request",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "too_many_messages",
+    }
+    return Response({"error": error}, status=400)
+
+
 def _usage(reply: BotReply) -> dict[str, int]:
     """The run's tokens over all its model calls, as OpenAI reports them."""
     return {
@@ -74,6 +91,8 @@ class ChatCompletions(APIView):
         responses={200: dict},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
+        if (refused := _too_many_messages(request)) is not None:
+            return refused
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

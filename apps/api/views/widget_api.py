@@ -19,13 +19,22 @@ from rest_framework.views import APIView
 from apps.api.authentication import ApiKeyAuthentication
 from apps.api.chatbot_access import chatbot_version, check_message_size
 from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, WidgetMessageSerializer
-from apps.api.throttles import SessionRateThrottle
-from apps.api.widget_access import ChatAccessDenied, check_session_access, session_token, widget_access
+from apps.api.throttles import SessionRateThrottle, WidgetStartAddressThrottle, WidgetStartOriginThrottle
+from apps.api.widget_access import (
+    BadIdentitySignature,
+    ChatAccessDenied,
+    check_consent,
+    check_session_access,
+    remote_id_is_verified,
+    session_token,
+    widget_access,
+)
 from apps.chat.bot import BotError, receive_message
 from apps.chat.models import ChatMessage
 from apps.chat.tasks import reply_to_message
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import served_version
 from apps.experiments.sessions import get_or_create_participant, start_session
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
@@ -77,9 +86,30 @@ class StartSessionSerializer(serializers.Serializer):
     session_data = serializers.DictField(required=False)
     participant_remote_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     participant_name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    participant_remote_id_signature = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=128,
+        default="",
+        help_text="Hex HMAC-SHA256 of participant_remote_id with the widget channel's identity secret, made by "
+        "the embedding site's server: without it (or team credentials, or a session token of that participant) "
+        "the remote id is not trusted and the session gets a new anonymous participant",
+    )
+
+
+def _consent_body(consent_form, session) -> dict | None:
+    if consent_form is None or session.status != ExperimentSession.Status.PENDING_CONSENT:
+        return None
+    return {
+        "text": consent_form.consent_text,
+        "confirmation_text": consent_form.confirmation_text,
+        "url": f"/api/chat/{session.public_id}/consent/",
+    }
 
 
 class ChatStart(WidgetView):
+    throttle_classes = [WidgetStartAddressThrottle, WidgetStartOriginThrottle]
+
     @extend_schema(
         tags=["Chat"],
         summary="Start a chat session for a widget",
@@ -98,7 +128,15 @@ class ChatStart(WidgetView):
         access = widget_access(request, experiment)
         if data.get("version_number") and not access.trusted:
             raise ChatAccessDenied("Choosing a version needs team credentials")
-        identifier = data["participant_remote_id"] or f"anonymous-{uuid.uuid4().hex[:12]}"
+        remote_id = data["participant_remote_id"]
+        try:
+            verified = remote_id_is_verified(
+                request, access, experiment, remote_id, data["participant_remote_id_signature"]
+            )
+        except BadIdentitySignature as error:
+            raise ValidationError({"participant_remote_id_signature": [str(error)]}) from error
+        # An unproven remote id must not reach that participant's data: a separate participant it is.
+        identifier = remote_id if verified else f"anonymous-{uuid.uuid4().hex[:12]}"
         participant = get_or_create_participant(
             team=experiment.team, platform="web", identifier=identifier, name=data["participant_name"]
         )
@@ -106,17 +144,22 @@ class ChatStart(WidgetView):
             session = start_session(experiment=experiment, participant=participant, platform="web")
         except ChatbotActionError as error:
             raise ChatAccessDenied(str(error)) from error
-        session.status = ExperimentSession.Status.ACTIVE  # the embedding page shows its own terms
         if access.trusted and data.get("session_data"):
             session.state = data["session_data"]
         if data.get("version_number"):
             session.version_number = chatbot_version(experiment, data["version_number"]).version_number
+        # The public link's rule: the served version's consent form comes first. Team credentials
+        # answer for their own participants, as on the API channel (ADR 0010).
+        consent_form = None if access.trusted else served_version(session).consent_form
+        pending = ExperimentSession.Status.PENDING_CONSENT
+        session.status = pending if consent_form is not None else ExperimentSession.Status.ACTIVE
         session.save()
         body = {
             "session_id": str(session.public_id),
             "session_token": None if access.trusted else session_token(session),
             "chatbot": ExperimentSerializer(experiment, context={"request": request}).data,
-            "participant": {"identifier": participant.identifier, "remote_id": data["participant_remote_id"]},
+            "participant": {"identifier": participant.identifier, "remote_id": remote_id if verified else ""},
+            "consent": _consent_body(consent_form, session),
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -138,6 +181,7 @@ class ChatSendMessage(WidgetView):
     )
     def post(self, request, session_id):
         session = _session(request, session_id)
+        check_consent(session)
         serializer = SendMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

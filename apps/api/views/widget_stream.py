@@ -7,6 +7,7 @@ session token), never the browser's cookie, so the endpoint needs no CSRF token.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from types import SimpleNamespace
 
@@ -19,7 +20,9 @@ from rest_framework.exceptions import APIException
 from apps.api.authentication import ApiKeyUser
 from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.api.keys import find_api_key
+from apps.api.throttles import FailedApiKeyThrottle
 from apps.api.views.widget_api import _session
+from apps.api.widget_access import check_consent
 from apps.experiments.streaming import reply_events
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
@@ -37,9 +40,16 @@ def _with_cors(request, response: HttpResponseBase) -> HttpResponseBase:
 def _authorised_session(request, session_id: str, attachment_ids: list[int]):
     """The session (or an access error) and the message's attachments (or AttachmentError)."""
     raw_key = request.headers.get("X-Api-Key") or request.headers.get("Authorization", "").removeprefix("Bearer ")
-    key = find_api_key(raw_key.strip()) if raw_key else None
+    key = None
+    if raw_key:
+        failures = FailedApiKeyThrottle()  # as for every API key check (apps.api.authentication)
+        failures.check(request)
+        key = find_api_key(raw_key.strip())
+        if key is None:
+            failures.record_failure(request)
     caller = SimpleNamespace(user=ApiKeyUser(key) if key else None, headers=request.headers)
     session = _session(caller, session_id)
+    check_consent(session)
     return session, session_attachments(session, attachment_ids)
 
 
@@ -68,7 +78,10 @@ async def chat_message_stream(request, session_id: str):
     try:
         session, attachments = await sync_to_async(_authorised_session)(request, session_id, attachment_ids)
     except APIException as error:
-        return _with_cors(request, JsonResponse(error.detail, status=error.status_code, safe=False))
+        refused = JsonResponse(error.detail, status=error.status_code, safe=False)
+        if wait := getattr(error, "wait", None):  # Throttled
+            refused["Retry-After"] = str(math.ceil(wait))
+        return _with_cors(request, refused)
     except AttachmentError as error:
         return _with_cors(request, JsonResponse({"attachment_ids": [error.message]}, status=400))
     events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None, attachments=attachments)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.api.throttles import SessionRateThrottle
 from apps.api.views.file_api import AnyAcceptNegotiation
 from apps.api.views.widget_api import WidgetView, _session
+from apps.api.widget_access import check_consent
 from apps.files import actions
 from apps.files.exceptions import FileUploadError
 from apps.files.selectors import file_of_session
@@ -47,6 +48,7 @@ class ChatUploadFile(WidgetView):
     )
     def post(self, request, session_id):
         session = _session(request, session_id)
+        check_consent(session)
         try:
             if (too_large := too_large_for_limits(request)) is not None:
                 raise too_large

@@ -161,6 +161,8 @@ def chatbot_share(request, team_slug: str, pk: int):
         "public_url": public_url,
         "site_url": settings.SITE_URL,
         "widget_channels": selectors.widget_channels(chatbot),
+        # The identity secret signs participant ids: only those who manage channels see it.
+        "show_identity_secret": request.team_membership.has_perm("channels.change_experimentchannel"),
         # The widget talks to the served version: attachments only if that version takes files.
         "allow_attachments": selectors.serving_version(chatbot).file_uploads_enabled,
     }

@@ -75,8 +75,12 @@ def test_the_last_member_manager_cannot_leave_or_lose_the_role(team, admin_membe
     with pytest.raises(TeamActionError, match="at least one member"):
         actions.leave_team(membership=admin_membership)
     with pytest.raises(TeamActionError, match="at least one member"):
-        actions.set_member_roles(membership=admin_membership, groups=roles.role_groups([roles.CHAT_VIEWER]))
-    actions.set_member_roles(membership=viewer, groups=roles.role_groups([roles.TEAM_ADMIN]))
+        actions.set_member_roles(
+            membership=admin_membership, groups=roles.role_groups([roles.CHAT_VIEWER]), changed_by=admin_membership
+        )
+    actions.set_member_roles(
+        membership=viewer, groups=roles.role_groups([roles.TEAM_ADMIN]), changed_by=admin_membership
+    )
     actions.leave_team(membership=admin_membership)
     assert list(Membership.objects.filter(team=team)) == [viewer]
 

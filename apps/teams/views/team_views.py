@@ -78,7 +78,9 @@ def member_detail(request, team_slug: str, pk: int):
             return redirect("teams:member_detail", team_slug=team_slug, pk=pk)
         if form.is_valid():
             try:
-                actions.set_member_roles(membership=membership, groups=list(form.cleaned_data["groups"]))
+                actions.set_member_roles(
+                    membership=membership, groups=list(form.cleaned_data["groups"]), changed_by=request.team_membership
+                )
             except TeamActionError as error:
                 form.add_error("groups", str(error))
             else:
@@ -93,7 +95,7 @@ def member_detail(request, team_slug: str, pk: int):
 def remove_member(request, team_slug: str, pk: int):
     membership = get_team_object_or_404(Membership.objects.select_related("user"), request.team, pk=pk)
     try:
-        actions.remove_member(membership=membership)
+        actions.remove_member(membership=membership, removed_by=request.team_membership)
     except TeamActionError as error:
         messages.error(request, str(error))
     else:
