@@ -1,0 +1,73 @@
+"""The one HTTP client of the providers (apps/service_providers/http.py): it connects to the address it
+checked, so a DNS answer that changes after the check (rebinding) cannot lead it to another one."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+from apps.service_providers import http
+from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
+
+
+@pytest.fixture
+def server():
+    fake = FakeServer().start()
+    fake.route("GET", "/ping", FakeResponse(200, b"pong"))
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch, settings):
+    """Production rules; `rebind.example` answers 127.0.0.1 (counted as public here) once, then an
+    address where nothing listens."""
+    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
+    monkeypatch.setattr(http, "is_public_address", lambda address: address == "127.0.0.1")
+    real_getaddrinfo, answers = socket.getaddrinfo, iter(["127.0.0.1"])
+
+    def lookup(name, *args, **kwargs):
+        if name != "rebind.example":
+            return real_getaddrinfo(name, *args, **kwargs)
+        return real_getaddrinfo(next(answers, "127.0.0.9"), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def test_the_client_connects_to_the_address_it_checked(server, rebinding_dns):
+    port = urlsplit(server.url).port
+    with http.http_client(timeout=5, allow_local=True) as client:
+        response = client.get(f"http://rebind.example:{port}/ping")
+    assert response.text == "pong"
+    assert server.requests_to("/ping")[0].headers["host"] == f"rebind.example:{port}"
+
+
+def test_the_async_client_connects_to_the_address_it_checked(server, rebinding_dns, monkeypatch):
+    port = urlsplit(server.url).port
+    monkeypatch.setattr(http, "private_addresses_allowed", lambda: True)  # this machine, as in development
+
+    async def fetch() -> str:
+        async with http.async_http_client(timeout=5) as client:
+            return (await client.get(f"http://rebind.example:{port}/ping")).text
+
+    assert asyncio.run(fetch()) == "pong"
+
+
+def test_production_clients_refuse_private_and_local_addresses(server, settings):
+    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
+    for url in (server.url + "/ping", f"http://[::ffff:127.0.0.1]:{urlsplit(server.url).port}/ping"):
+        with http.http_client(timeout=5) as client, pytest.raises(ProviderConfigError, match="private address"):
+            client.get(url)
+    assert server.requests == []
+
+
+def test_addresses_of_this_machine():
+    for address in ("127.0.0.1", "127.8.8.8", "0.0.0.0", "::1", "::", "::ffff:127.0.0.1", "169.254.169.254"):
+        assert http.is_local_address(address), address
+    for address in ("10.0.0.1", "192.168.1.1", "8.8.8.8", "2001:4860:4860::8888"):
+        assert not http.is_local_address(address), address
+    assert not http.is_public_address("::ffff:10.0.0.1")
