@@ -4,10 +4,17 @@ checked, so a DNS answer that changes after the check (rebinding) cannot lead it
 from __future__ import annotations
 
 import asyncio
+import datetime
 import socket
+import ssl
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from apps.service_providers import http
 from apps.service_providers.errors import ProviderConfigError
@@ -55,6 +62,49 @@ def test_the_async_client_connects_to_the_address_it_checked(server, rebinding_d
             return (await client.get(f"http://rebind.example:{port}/ping")).text
 
     assert asyncio.run(fetch()) == "pong"
+
+
+def test_https_to_a_pinned_address_verifies_the_certificate_for_the_name(rebinding_dns, tmp_path):
+    # The connection goes to 127.0.0.1, yet TLS must send and verify the host name: the certificate
+    # below is valid for rebind.example only.
+    server_context, client_context = _tls_contexts("rebind.example", tmp_path)
+    server = FakeServer(tls=server_context).start()
+    server.route("GET", "/ping", FakeResponse(200, b"pong"))
+    try:
+        port = urlsplit(server.url).port
+        transport = http.PinnedTransport(allow_local=True, verify=client_context)
+        with httpx.Client(transport=transport, timeout=5) as client:
+            assert client.get(f"https://rebind.example:{port}/ping").text == "pong"
+    finally:
+        server.stop()
+
+
+def _tls_contexts(name: str, folder) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for `name`: (server context, client context that trusts it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
+    (folder / "cert.pem").write_bytes(certificate_pem)
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    client_context = ssl.create_default_context(cadata=certificate_pem.decode())
+    return server_context, client_context
 
 
 def test_production_clients_refuse_private_and_local_addresses(server, settings):
