@@ -134,3 +134,10 @@ def http_client(timeout: float = DEFAULT_TIMEOUT_SECONDS, *, allow_local: bool |
 
 def async_http_client(timeout: float = DEFAULT_TIMEOUT_SECONDS, **kwargs) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=AsyncPinnedTransport(), **kwargs)
+
+
+def pinned_sdk_clients() -> dict[str, Any]:
+    """`http_client` / `http_async_client` arguments for an OpenAI SDK based model at a team's URL, so
+    its connections, too, go to checked addresses. Built with the model, which is cached per process,
+    so connections are still reused across calls; the SDK sets each request's timeout itself."""
+    return {"http_client": http_client(), "http_async_client": async_http_client()}
