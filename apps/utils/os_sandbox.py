@@ -122,7 +122,9 @@ def sandboxed_command(
         bwrap or find_bwrap() or "bwrap",
         "--unshare-all",  # user (when possible), pid, net, ipc, uts, cgroup
         "--unshare-user",  # ...and user explicitly: bwrap started as root would otherwise skip it
-        "--disable-userns",  # no nested user namespace (they are how most kernel escapes start)
+        # No nested user namespace (how most kernel escapes start); bwrap >= 0.8 only. The seccomp
+        # filters deny unshare, setns and clone as well, so older versions are still safe.
+        *(["--disable-userns"] if _supports_disable_userns(bwrap or find_bwrap()) else []),
         "--uid",
         str(SANDBOX_UID),
         "--gid",
@@ -147,6 +149,17 @@ def sandboxed_command(
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
     return [*command, "--", *argv]
+
+
+@functools.cache
+def _supports_disable_userns(executable: str | None) -> bool:
+    if executable is None:
+        return False
+    try:
+        completed = subprocess.run([executable, "--help"], capture_output=True, timeout=10, check=False)  # noqa: S603
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return b"--disable-userns" in completed.stdout + completed.stderr
 
 
 def _mirror(directory: str) -> list[str]:

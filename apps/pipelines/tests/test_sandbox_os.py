@@ -136,6 +136,20 @@ def test_document_readers_get_the_seccomp_filter(bwrap):
     assert completed.stdout == b"denied\n"
 
 
+def test_no_capabilities_and_no_nested_user_namespace_even_without_seccomp(bwrap):
+    code = (
+        "import ctypes\n"
+        "print(ctypes.CDLL(None, use_errno=True).unshare(0x10000000))\n"  # CLONE_NEWUSER
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n"
+    )
+    command = text_extraction.sandboxed_reader_command(["-c", code], seccomp_fd=None)
+    completed = subprocess.run(command, capture_output=True, env={}, timeout=20, check=True)  # noqa: S603
+    unshared, capabilities = completed.stdout.decode().split()
+    assert capabilities == "0000000000000000"
+    if "--disable-userns" in command:  # bwrap >= 0.8; older ones rely on the seccomp filters alone
+        assert unshared == "-1"
+
+
 def test_the_layers_in_effect_are_logged(bwrap, monkeypatch, caplog):
     monkeypatch.setattr(sandbox_runner, "_layers_reported", False)
     with caplog.at_level(logging.INFO, logger="apps.pipelines.sandbox.runner"):
