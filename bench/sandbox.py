@@ -32,6 +32,19 @@ def _measure(call: Callable[[], object], runs: int) -> list[float]:
     return samples
 
 
+def _measure_interleaved(calls: list[Callable[[], object]], runs: int) -> list[list[float]]:
+    """Like _measure, alternating the calls, so that load from other processes weighs on each alike."""
+    for call in calls:
+        call()
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(runs):
+        for index, call in enumerate(calls):
+            started = time.perf_counter()
+            call()
+            samples[index].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def _summary(label: str, samples: list[float]) -> str:
     p90 = statistics.quantiles(samples, n=10)[-1]
     return f"{label:<38} median {statistics.median(samples):9.3f} ms   p90 {p90:9.3f} ms"
@@ -70,8 +83,7 @@ def main() -> None:
     assert in_process() == sandboxed() == without_bwrap() == "HI"
     baseline = _measure(in_process, args.runs)
     interpreter = _measure(bare_interpreter, args.runs)
-    fallback = _measure(without_bwrap, args.runs)
-    sandbox = _measure(sandboxed, args.runs)
+    fallback, sandbox = _measure_interleaved([without_bwrap, sandboxed], args.runs)
     bwrap = "on" if os_sandbox.bwrap_works() else "MISSING (both sandboxed lines are without it)"
     print(f"{args.runs} runs each, Python {sys.version.split()[0]}, bwrap {bwrap}")
     print(_summary("in-process exec + call (no isolation)", baseline))
