@@ -53,6 +53,17 @@ def user(db):
     return UserFactory()
 
 
+# --- The bubblewrap boundary of the sandboxes (apps/utils/os_sandbox.py), like the browser below.
+@pytest.fixture
+def bwrap():
+    from apps.utils.os_sandbox import bwrap_works
+
+    if not bwrap_works():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's bubblewrap (bwrap) for the sandbox tests")
+        pytest.skip("bubblewrap is not installed or cannot create namespaces here (apt-get install bubblewrap)")
+
+
 # --- Browser tests (`-m browser`): one chromium per test session, shared by every app's browser tests.
 @pytest.fixture(scope="session")
 def browser():

@@ -186,6 +186,10 @@ FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=50 * 1024 * 102
 FILE_UPLOAD_MAX_TOTAL_BYTES = env.int("FILE_UPLOAD_MAX_TOTAL_BYTES", default=50 * 1024 * 1024)
 FILE_UPLOAD_MAX_SESSION_BYTES = env.int("FILE_UPLOAD_MAX_SESSION_BYTES", default=200 * 1024 * 1024)
 FILE_UPLOADS_PER_SESSION_PER_MINUTE = env.int("FILE_UPLOADS_PER_SESSION_PER_MINUTE", default=10)
+# Uploads are private to the server's user: another local account (or anything that escaped a sandbox
+# as another uid) must not read a team's files. Folders created from now on get 0700 too.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -298,6 +302,11 @@ if IS_PRODUCTION and not FIELD_ENCRYPTION_KEYS:
 # Provider base URLs may point at loopback or private networks (Ollama on the same machine) unless
 # this is off; production turns it off so a team cannot aim a provider at internal services.
 PROVIDERS_ALLOW_PRIVATE_ADDRESSES = env.bool("PROVIDERS_ALLOW_PRIVATE_ADDRESSES", default=not IS_PRODUCTION)
+# Code nodes and document readers run inside bubblewrap (apps/utils/os_sandbox.py). Where bwrap is
+# missing or cannot create namespaces, production refuses to run them unless this opt-out is on (the
+# Python layer and rlimits alone then stand between a team's code and this user's files);
+# development warns once and carries on.
+SANDBOX_ALLOW_WITHOUT_BWRAP = env.bool("SANDBOX_ALLOW_WITHOUT_BWRAP", default=not IS_PRODUCTION)
 # The bundled local model (Gemma 3 270M on llama.cpp): every new team gets a "Local model" provider.
 # Off by default in production, where CPU inference on web or worker nodes is rarely wanted.
 LOCAL_LLM_ENABLED = env.bool("LOCAL_LLM_ENABLED", default=not IS_PRODUCTION)

@@ -1,5 +1,7 @@
 """Storing uploads, attaching them to messages, and what the pipeline sees of them."""
 
+import stat
+
 import pytest
 
 from apps.files import actions
@@ -31,6 +33,17 @@ def test_an_upload_is_stored_under_a_path_nobody_can_guess(session, media_root):
     assert (folder, team_id, name) == ("files", str(session.team_id), "My_Notes.txt")
     assert len(random) == 32
     assert (media_root / stored.file.name).read_bytes() == b"Take two tablets daily."
+
+
+def test_uploads_are_private_to_the_servers_user(session, media_root):
+    # 0644 files in 0755 folders let any other local account, or a sandbox escape running as another
+    # uid, read every team's uploads.
+    [stored] = actions.store_upload(session=session, files=[upload()])
+    path = media_root / stored.file.name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    folders = [folder for folder in path.parents if folder.is_relative_to(media_root)]
+    assert len(folders) == 4  # media/files/<team>/<random>/
+    assert {stat.S_IMODE(folder.stat().st_mode) for folder in folders} == {0o700}
 
 
 def test_safe_names():

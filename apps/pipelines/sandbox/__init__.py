@@ -14,6 +14,7 @@ from apps.pipelines.sandbox.errors import (
     HelperError,
     InvalidCode,
     OutputTooLarge,
+    SandboxDisabled,
     SandboxError,
 )
 from apps.pipelines.sandbox.helpers import DictHelperHost, HelperHost
@@ -32,6 +33,7 @@ __all__ = [
     "HelperHost",
     "InvalidCode",
     "OutputTooLarge",
+    "SandboxDisabled",
     "SandboxError",
     "SandboxLimits",
     "check_code",

@@ -5,8 +5,8 @@ Standard library only, and nothing from this package: `-I -S` keeps the project 
 sys.path. The first frame on stdin says what to run (the policy, the compiled code, the input, the
 limits); then, in this order, the child
 1. pre-imports the modules the code imports (before privileges are dropped it can still read them),
-2. locks itself down: network namespace, rlimits, uid "nobody" when started as root, no-new-privs,
-   seccomp filter,
+2. locks itself down: rlimits, no-new-privs, seccomp filter; without bubblewrap around it (the runner
+   says so) also a network namespace and uid "nobody" when started as root,
 3. runs the code in a namespace with guarded builtins, answering helper calls through the parent,
 4. writes one result or error line to the parent and exits without running any finaliser.
 Everything after step 2 is treated by the parent as untrusted.
@@ -129,9 +129,9 @@ def _lock_down(config: dict) -> list:
     started_as_root = os.geteuid() == 0
     # Root may create a network namespace directly; anyone else needs a user namespace for it, which
     # hardened hosts often forbid; then the seccomp filter alone keeps sockets out.
-    for flags in (
-        (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET) if started_as_root else (_CLONE_NEWUSER | _CLONE_NEWNET,)
-    ):
+    # Under bwrap the network namespace is bwrap's, and nested namespaces are disabled there.
+    attempts = (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET) if started_as_root else (_CLONE_NEWUSER | _CLONE_NEWNET,)
+    for flags in attempts if config.get("unshare_network", True) else ():
         if libc and libc.unshare(ctypes.c_int(flags)) == 0:
             applied.append("network-namespace")
             break
@@ -218,28 +218,29 @@ class _Namespace:
             table[name] = _helper(name, protocol)
         self.builtins = table
 
-    def check_attribute(self, name) -> None:
+    def check_attribute(self, name) -> str:
+        """The name as a plain str, if it may be used. A str subclass from user code could override
+        startswith, __eq__ or __hash__ and so lie to these checks (and to the lookup): every check
+        and the lookup itself use a plain copy made with str's own method."""
         if not isinstance(name, str):
             raise TypeError("attribute name must be a string")
-        dunder = len(name) > 4 and name.startswith("__") and name.endswith("__")
+        name = str.__str__(name)  # for a subclass: a new exact str with the same characters
+        dunder = len(name) > 4 and str.startswith(name, "__") and str.endswith(name, "__")
         if (dunder and name not in self.allowed_dunders) or name in self.blocked_attributes:
             raise SandboxViolation(f"Access to '{name}' is not allowed")
+        return name
 
     def getattr(self, obj, name, *default):
-        self.check_attribute(name)
-        return self.guard_format(getattr(obj, name, *default))
+        return self.guard_format(getattr(obj, self.check_attribute(name), *default))
 
     def hasattr(self, obj, name) -> bool:
-        self.check_attribute(name)
-        return hasattr(obj, name)
+        return hasattr(obj, self.check_attribute(name))
 
     def setattr(self, obj, name, value) -> None:
-        self.check_attribute(name)
-        setattr(obj, name, value)
+        setattr(obj, self.check_attribute(name), value)
 
     def delattr(self, obj, name) -> None:
-        self.check_attribute(name)
-        delattr(obj, name)
+        delattr(obj, self.check_attribute(name))
 
     def format_attribute(self, obj, name):
         return self.guard_format(getattr(obj, name))
@@ -398,7 +399,9 @@ def _describe(error: BaseException) -> str:
 
 
 def _run(request: dict, namespace: _Namespace) -> dict:
-    user_globals = {"__builtins__": namespace.builtins, "__name__": "usercode"}
+    # "unrestricted" (tests only): the real builtins, to show the OS layers hold without this one.
+    table = dict(vars(builtins)) if request.get("unrestricted") else namespace.builtins
+    user_globals = {"__builtins__": table, "__name__": "usercode"}
     exec(marshal.loads(request["code"]), user_globals)
     main = user_globals.get("main")
     if not callable(main):

@@ -28,6 +28,10 @@ class CodeFailed(SandboxError):
     """The code raised an exception, or its process stopped unexpectedly."""
 
 
+class SandboxDisabled(SandboxError):
+    """The server cannot run code safely (no working bubblewrap) and its operator did not opt out."""
+
+
 class CodeTimeout(SandboxError):
     pass
 

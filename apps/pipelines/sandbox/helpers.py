@@ -44,6 +44,9 @@ class HelperHost:
     run (the engine) or in memory (DictHelperHost); HTTP is implemented here, on the allow-list."""
 
     http_allowed_hosts: tuple[str, ...] = ()  # exact host names, or "*.example.org" for subdomains
+    # Loopback, 0.0.0.0 and link-local are refused to code nodes everywhere, development included (the
+    # platform itself listens on localhost there). Only tests turn this on, for their local fake servers.
+    http_allow_local: bool = False
     http_timeout: float = 10.0  # capped further by the run's remaining wall time
     http_max_response_bytes: int = 1_000_000
 
@@ -120,18 +123,19 @@ class HelperHost:
         import httpx
 
         from apps.service_providers.errors import ProviderConfigError
-        from apps.service_providers.http import check_url_allowed, http_client
+        from apps.service_providers.http import http_client
 
-        try:
-            check_url_allowed(url)
-        except ProviderConfigError as error:
-            raise HelperError(str(error)) from None
         if isinstance(kwargs.get("data"), str):
             kwargs["content"] = kwargs.pop("data")
         kwargs = {key: value for key, value in kwargs.items() if value is not None}
         try:
+            # The client resolves the host once, checks every address (private ones only where the
+            # deployment allows them; this machine never) and connects to a checked one. No proxy from
+            # the environment: a proxy would connect by name, past that check.
             with (
-                http_client(timeout=timeout or self.http_timeout) as client,
+                http_client(
+                    timeout=timeout or self.http_timeout, allow_local=self.http_allow_local, trust_env=False
+                ) as client,
                 client.stream(method, url, **kwargs) as response,
             ):
                 body = bytearray()
@@ -142,6 +146,8 @@ class HelperHost:
                             f"The response from {url} is larger than {self.http_max_response_bytes:,} bytes"
                         )
                 return _response_dict(response, bytes(body))
+        except ProviderConfigError as error:
+            raise HelperError(str(error)) from None
         except httpx.TimeoutException:
             raise HelperError(f"The request to {url} timed out") from None
         except (httpx.HTTPError, httpx.InvalidURL) as error:

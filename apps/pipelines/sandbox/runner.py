@@ -2,12 +2,16 @@
 
 Layers, outermost first (each holds if the ones inside it are bypassed):
 - a separate process in its own session, killed as a group at the wall-clock deadline;
+- bubblewrap (apps/utils/os_sandbox.py): a file system view of the Python runtime only (read-only),
+  a private empty /tmp, new user/pid/net/ipc/uts namespaces, no capabilities. This is the boundary: a
+  language-level escape finds no project file, no upload, no secret and no network;
 - empty environment, no inherited descriptors but three pipes, an empty private working directory;
-- in the child (child.py): network namespace where permitted, uid "nobody" when started as root,
-  RLIMIT_CPU / AS / NPROC=0 / FSIZE=0 / NOFILE / CORE=0, and a seccomp filter denying sockets,
-  fork/clone/exec, signals to other processes, tracing and namespaces;
+- in the child (child.py): RLIMIT_CPU / AS / NPROC=0 / FSIZE=0 / NOFILE / CORE=0, no-new-privs and a
+  seccomp filter denying sockets, fork/clone/exec, signals to other processes, tracing and namespaces;
+  without bwrap also a network namespace where permitted and uid "nobody" when started as root;
 - a restricted namespace: checked and rewritten code (checker.py), guarded builtins and imports.
 The child reaches data and the network only by asking this process over the pipe (helpers.py).
+Without a working bwrap, production refuses to run code (SANDBOX_ALLOW_WITHOUT_BWRAP opts out).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import inspect
 import json
 import logging
+import marshal
 import math
 import os
 import pwd
@@ -37,16 +42,21 @@ from apps.pipelines.sandbox.errors import (
     HelperError,
     InvalidCode,
     OutputTooLarge,
+    SandboxDisabled,
     SandboxError,
 )
 from apps.pipelines.sandbox.helpers import HELPER_NAMES, HTTP_HELPERS, HelperHost
 from apps.pipelines.sandbox.limits import DEFAULT_LIMITS, SandboxLimits
-from apps.pipelines.sandbox.policy import child_policy
-from apps.pipelines.sandbox.seccomp import build_filter
+from apps.pipelines.sandbox.policy import CODE_FILENAME, child_policy
+from apps.utils.os_sandbox import SandboxUnavailable, exit_status, python_binary, require_bwrap, sandboxed_command
+from apps.utils.seccomp import build_filter
 
 logger = logging.getLogger(__name__)
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
+CHILD_IN_SANDBOX = "/sandbox/child.py"  # where bwrap shows that one file (read-only) to the child
+# What bwrap adds, for the layer report (the child cannot see these from inside).
+BWRAP_LAYERS = ("bwrap-filesystem", "user-namespace", "pid-namespace", "network-namespace", "ipc-namespace")
 # -I: no environment variables, user site or script directory on sys.path; -S: no site-packages;
 # -B: no .pyc writes (RLIMIT_FSIZE would refuse them anyway); utf8: one encoding whatever the locale.
 INTERPRETER_FLAGS = ("-I", "-S", "-B", "-X", "utf8")
@@ -55,26 +65,44 @@ _SECCOMP_FILTER = build_filter()
 _layers_reported = False
 
 
-def run_user_code(code: str, input: str, *, host: HelperHost, limits: SandboxLimits = DEFAULT_LIMITS) -> str:
+def run_user_code(
+    code: str,
+    input: str,
+    *,
+    host: HelperHost,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    language_layer: bool = True,
+) -> str:
     """Run `main(input)` from `code` in the sandbox and return its result as a string.
 
     Raises a SandboxError subclass (the message is for the user), AbortPipeline when the code called
-    abort_with_message, or whatever the host raised for a platform failure (database down)."""
-    compiled = compile_user_code(code)  # InvalidCode / CodeNotAllowed before any process starts
+    abort_with_message, or whatever the host raised for a platform failure (database down).
+    `language_layer=False` is for tests only: plain Python with the real builtins inside the same OS
+    sandbox, to show that the OS layers hold by themselves."""
+    try:
+        use_bwrap = require_bwrap(purpose="Running Python code")
+    except SandboxUnavailable as error:
+        raise SandboxDisabled(str(error)) from None
+    if language_layer:
+        compiled = compile_user_code(code)  # InvalidCode / CodeNotAllowed before any process starts
+        code_bytes, imports = compiled.code, list(compiled.imports)
+    else:
+        code_bytes, imports = marshal.dumps(compile(code, CODE_FILENAME, "exec", dont_inherit=True)), []
     request = {
-        "code": compiled.code,
-        "imports": list(compiled.imports),
+        "code": code_bytes,
+        "imports": imports,
+        "unrestricted": not language_layer,
         "input": input,
         "policy": child_policy(),
         "helpers": list(HELPER_NAMES),
         "max_output_bytes": limits.max_output_bytes,
         "max_log_bytes": limits.max_log_bytes,
-        "os": child_os_config(limits),
+        "os": child_os_config(limits, bwrap=use_bwrap),
     }
     with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
         started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, *INTERPRETER_FLAGS, str(CHILD_SCRIPT)],
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            child_command(bwrap=use_bwrap),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -91,7 +119,7 @@ def run_user_code(code: str, input: str, *, host: HelperHost, limits: SandboxLim
         )
         try:
             channel.send(request)
-            return _converse(channel, process, host, limits, started)
+            return _converse(channel, process, host, limits, started, bwrap=use_bwrap)
         except DeadlineReached:
             raise CodeTimeout(f"The code ran longer than {_seconds(limits.wall_seconds)} s") from None
         except MessageTooLarge:
@@ -110,25 +138,43 @@ def run_user_code(code: str, input: str, *, host: HelperHost, limits: SandboxLim
                     stream.close()
 
 
-def child_os_config(limits: SandboxLimits) -> dict[str, Any]:
-    """What the child applies to itself before running user code (child.py `_lock_down`)."""
+def child_command(*, bwrap: bool) -> list[str]:
+    """The child's command line: under bwrap it sees the interpreter and child.py, nothing else."""
+    if not bwrap:
+        return [sys.executable, *INTERPRETER_FLAGS, str(CHILD_SCRIPT)]
+    return sandboxed_command(
+        [python_binary(), *INTERPRETER_FLAGS, CHILD_IN_SANDBOX], read_only=[(str(CHILD_SCRIPT), CHILD_IN_SANDBOX)]
+    )
+
+
+def child_os_config(limits: SandboxLimits, *, bwrap: bool = False) -> dict[str, Any]:
+    """What the child applies to itself before running user code (child.py `_lock_down`). Under bwrap
+    the uid drop and the network namespace are bwrap's: only uid "nobody" is mapped in its user
+    namespace (so setuid would fail), and nested namespaces are disabled."""
     return {
         "cpu_seconds": limits.cpu_seconds,
         "memory_bytes": limits.memory_mb * 1024 * 1024,
         "max_open_files": limits.max_open_files,
-        "run_as": _unprivileged_ids(),
+        "run_as": None if bwrap else _unprivileged_ids(),
+        "unshare_network": not bwrap,
         "seccomp": _SECCOMP_FILTER.hex() if _SECCOMP_FILTER else None,
     }
 
 
 def _converse(
-    channel: Channel, process: subprocess.Popen[bytes], host: HelperHost, limits: SandboxLimits, started: float
+    channel: Channel,
+    process: subprocess.Popen[bytes],
+    host: HelperHost,
+    limits: SandboxLimits,
+    started: float,
+    *,
+    bwrap: bool,
 ) -> str:
     helper_calls = http_requests = 0
     while True:
         message = channel.receive()
         if message is None:
-            raise _error_for_exit(process, channel, limits, started)
+            raise _error_for_exit(process, channel, limits, started, bwrap=bwrap)
         op = message.get("op")
         if op == "call":
             helper_calls += 1
@@ -144,7 +190,8 @@ def _converse(
         logs = message.get("logs")
         if isinstance(logs, str) and logs:
             host.log(_valid_text(logs[: limits.max_log_bytes * 2]))
-        _report_layers(message.get("layers"))
+        layers = message.get("layers")
+        _report_layers([*BWRAP_LAYERS, *layers] if bwrap and isinstance(layers, list) else layers)
         if op == "result" and isinstance(message.get("value"), str):
             return _valid_text(message["value"])
         if op == "error":
@@ -158,7 +205,7 @@ def _report_layers(layers: Any) -> None:
     if _layers_reported or not isinstance(layers, list):
         return
     _layers_reported = True
-    missing = {"rlimits", "no-new-privs", "seccomp"} - set(layers)
+    missing = {"bwrap-filesystem", "rlimits", "no-new-privs", "seccomp"} - set(layers)
     log = logger.warning if missing else logger.info
     log("Sandbox OS layers in effect: %s; missing: %s", ", ".join(map(str, layers)), ", ".join(missing) or "none")
 
@@ -224,13 +271,15 @@ def _error_for_report(message: dict[str, Any], limits: SandboxLimits) -> Sandbox
 
 
 def _error_for_exit(
-    process: subprocess.Popen[bytes], channel: Channel, limits: SandboxLimits, started: float
+    process: subprocess.Popen[bytes], channel: Channel, limits: SandboxLimits, started: float, *, bwrap: bool
 ) -> SandboxError:
     """The child closed its pipe without a report: find out how it died."""
     try:
         code = process.wait(timeout=max(0.05, channel.deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         return CodeTimeout(f"The code ran longer than {_seconds(limits.wall_seconds)} s")
+    if bwrap:
+        code = exit_status(code)
     stderr = channel.stderr.decode("utf-8", "replace")
     logger.info("Sandbox child exited with %s: %s", code, stderr[-2_000:])
     elapsed = time.monotonic() - started

@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,7 @@ from apps.pipelines.sandbox import (
     run_user_code,
 )
 from apps.pipelines.sandbox.runner import CHILD_SCRIPT, INTERPRETER_FLAGS, child_os_config
+from apps.service_providers import http as provider_http
 from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
 
 LIMITS = SandboxLimits(cpu_seconds=1, wall_seconds=2, memory_mb=128)
@@ -430,7 +432,7 @@ def test_http_to_an_allowed_host(http_server, settings):
     settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = True
     http_server.route("POST", "/echo", FakeResponse(201, {"ok": True}))
     http_server.route("GET", "/items", FakeResponse(200, b"plain text"))
-    host = DictHelperHost(http_allowed_hosts=("127.0.0.1",))
+    host = local_host()
     assert run(HTTP_CODE, http_server.url, host=host) == "201 True plain text"
     posted = http_server.requests_to("/echo")[0]
     assert posted.json() == {"q": 1}
@@ -441,7 +443,7 @@ def test_http_to_an_allowed_host(http_server, settings):
 def test_http_mistakes_are_helper_errors_not_worker_crashes(http_server, settings):
     settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = True
     http_server.route("GET", "/slow", FakeResponse(200, b"late", delay=1.5))
-    host = DictHelperHost(http_allowed_hosts=("127.0.0.1",))
+    host = local_host()
     code = """
     def main(input, **kwargs):
         errors = []
@@ -474,10 +476,64 @@ def test_http_to_a_host_off_the_allow_list_is_refused(http_server, settings):
 
 def test_http_to_a_private_address_is_refused_in_production(http_server, settings):
     settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
-    host = DictHelperHost(http_allowed_hosts=("127.0.0.1",))
+    host = local_host()
     with pytest.raises(CodeFailed, match="resolves to a private address"):
         run(HTTP_CODE, http_server.url, host=host)
     assert http_server.requests == []
+
+
+def test_code_nodes_cannot_reach_this_machine_even_in_development(http_server, settings):
+    # In development the platform itself listens on localhost; private addresses stay allowed there.
+    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = True
+    port = urlsplit(http_server.url).port
+    host = DictHelperHost(
+        http_allowed_hosts=("127.0.0.1", "localhost", "0.0.0.0", "::ffff:127.0.0.1", "169.254.169.254")
+    )
+    code = """
+    def main(input, **kwargs):
+        errors = []
+        for url in input.split():
+            try:
+                http_get(url)
+            except HelperError as error:
+                errors.append(str(error))
+        return "\\n".join(errors)
+    """
+    urls = [f"http://{name}:{port}/" for name in ("127.0.0.1", "localhost", "0.0.0.0", "[::ffff:127.0.0.1]")]
+    urls.append("http://169.254.169.254/latest/meta-data/")
+    errors = run(code, " ".join(urls), host=host).splitlines()
+    assert len(errors) == 5
+    assert all("resolves to this machine" in error for error in errors), errors
+    assert http_server.requests == []
+
+
+def test_http_connects_to_the_address_it_checked(http_server, settings, monkeypatch):
+    # DNS rebinding: the first answer passes the check, later ones point elsewhere (here: a loopback
+    # address where nothing listens). The request must go to the checked address, once resolved.
+    # Production rules, with the fake server's address counting as public.
+    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
+    monkeypatch.setattr(provider_http, "is_public_address", lambda address: address == "127.0.0.1")
+    http_server.route("GET", "/items", FakeResponse(200, b"from the checked address"))
+    port = urlsplit(http_server.url).port
+    real_getaddrinfo, answers = socket.getaddrinfo, iter(["127.0.0.1"])
+
+    def rebinding_dns(name, *args, **kwargs):
+        if name != "rebind.example":
+            return real_getaddrinfo(name, *args, **kwargs)
+        return real_getaddrinfo(next(answers, "127.0.0.9"), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    host = local_host(allowed=("rebind.example",))
+    code = "def main(input, **kwargs):\n    return http_get(input)['text']"
+    assert run(code, f"http://rebind.example:{port}/items", host=host) == "from the checked address"
+    assert http_server.requests_to("/items")[0].headers["host"] == f"rebind.example:{port}"
+
+
+def local_host(allowed: tuple[str, ...] = ("127.0.0.1",)) -> DictHelperHost:
+    """A host whose code may call this machine: only for the fake servers of these tests."""
+    host = DictHelperHost(http_allowed_hosts=allowed)
+    host.http_allow_local = True
+    return host
 
 
 def _child_processes() -> set[str]:

@@ -1,7 +1,7 @@
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
-from apps.service_providers.http import check_url_allowed
+from apps.service_providers.http import check_url_allowed, pinned_sdk_clients
 from apps.service_providers.llm.base import LlmProviderType
 from apps.service_providers.llm.openai_family import openai_model_kwargs
 
@@ -33,6 +33,7 @@ class AzureOpenAiProvider(LlmProviderType):
             azure_endpoint=settings.endpoint,
             api_key=settings.api_key,
             api_version=settings.api_version or DEFAULT_API_VERSION,
+            **pinned_sdk_clients(),
             **kwargs,
         )
 
@@ -47,4 +48,5 @@ class AzureOpenAiProvider(LlmProviderType):
             azure_deployment=model_name,
             timeout=timeout,
             check_embedding_ctx_length=False,
+            **pinned_sdk_clients(),
         )

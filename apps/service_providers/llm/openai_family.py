@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
-from apps.service_providers.http import check_url_allowed
+from apps.service_providers.http import check_url_allowed, pinned_sdk_clients
 from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions, LlmProviderType
 
 
@@ -42,13 +42,16 @@ def build_openai_compatible_model(
 ):
     from langchain_openai import ChatOpenAI
 
+    clients: dict[str, Any] = {}
     if base_url and check_base_url:
-        check_url_allowed(base_url)
+        check_url_allowed(base_url)  # a clear error when the model is built...
+        clients = pinned_sdk_clients()  # ...and every connection checked and pinned (DNS rebinding)
     key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
     return ChatOpenAI(
         api_key=SecretStr(key or "not-needed"),  # servers without auth still need a non-empty key for the SDK
         base_url=base_url or None,
         organization=organization or None,
+        **clients,
         **openai_model_kwargs(model_name, options, accepted),
     )
 
@@ -56,12 +59,15 @@ def build_openai_compatible_model(
 def build_openai_embeddings(*, model_name: str, api_key: SecretStr | None, base_url: str | None, timeout: float):
     from langchain_openai import OpenAIEmbeddings
 
+    clients: dict[str, Any] = {}
     if base_url:
         check_url_allowed(base_url)
+        clients = pinned_sdk_clients()
     return OpenAIEmbeddings(
         model=model_name,
         api_key=api_key or SecretStr("not-needed"),
         base_url=base_url or None,
+        **clients,
         timeout=timeout,
         # Client-side length checks would split texts by tokens; the API truncates over-long inputs itself.
         check_embedding_ctx_length=False,

@@ -8,6 +8,7 @@ the adapter sent: path, headers, JSON body.
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -67,17 +68,21 @@ Handler = Callable[[RecordedRequest], FakeResponse]
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server-side context, to answer HTTPS (tests of certificate and SNI handling)."""
         self.routes: list[tuple[str, re.Pattern[str], Handler | list[FakeResponse]]] = []
         self.requests: list[RecordedRequest] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "https" if tls else "http"
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
         port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{self._scheme}://127.0.0.1:{port}"
 
     def route(self, method: str, path_pattern: str, handler: Handler | FakeResponse | list[FakeResponse]) -> None:
         """Answer requests matching the path regex (full match). A list of responses is played in

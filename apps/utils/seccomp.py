@@ -1,4 +1,5 @@
-"""A seccomp-BPF filter for the sandbox child, built here and installed by the child with two prctl calls.
+"""A seccomp-BPF filter for sandboxed children: the code node's child (apps/pipelines/sandbox/child.py)
+installs it itself with two prctl calls; bwrap installs it for the document readers.
 
 Why: RLIMIT_NPROC does not bind root (containers often run as root), and a network namespace needs
 privileges a production worker may lack. A seccomp filter needs neither, so the child gets it on any
@@ -139,13 +140,20 @@ def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k)  # struct sock_filter
 
 
-def build_filter(machine: str | None = None) -> bytes | None:
-    """The filter program (struct sock_filter[]) for this machine, or None where we have no syscall table."""
+# A filter that bwrap installs (`--seccomp FD`) is in force from bwrap's own exec of the child on.
+_EXEC_CALLS = frozenset({"execve", "execveat"})
+
+
+def build_filter(machine: str | None = None, *, allow_exec: bool = False) -> bytes | None:
+    """The filter program (struct sock_filter[]) for this machine, or None where we have no syscall table.
+
+    `allow_exec` leaves exec allowed, for a filter installed by bwrap just before it execs the child
+    (the document readers); inside bwrap's view there is nothing but the interpreter to exec."""
     machine = machine or platform.machine()
     if platform.system() != "Linux" or machine not in _SYSCALLS:
         return None
     audit_arch, numbers = _SYSCALLS[machine]
-    denied = sorted(set(numbers.values()))
+    denied = sorted({number for name, number in numbers.items() if not (allow_exec and name in _EXEC_CALLS)})
     program = [
         _instruction(_BPF_LD_W_ABS, _OFFSET_ARCH),
         _instruction(_BPF_JEQ_K, audit_arch, jt=1),
