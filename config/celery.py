@@ -1,16 +1,15 @@
 """Celery application. Three queues: `chat` (replies, latency-sensitive), `background` (the default)
-and `evaluations` (long, bulk). Tasks are routed by the module that defines them."""
+and `evaluations` (long, bulk). Tasks are routed by the module that defines them. The broker speaks
+the Redis protocol: REDIS_URL, or the embedded Valkey server, which a worker or beat starts when it
+is not running yet (ADR 0002)."""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
-
-from config import kombu_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-kombu_transport.register()
 app = Celery("chatstudio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue("chat"), Queue("background"), Queue("evaluations")]
@@ -21,3 +20,25 @@ app.conf.task_routes = {
     "apps.evaluations.tasks.*": {"queue": "evaluations"},
 }
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _start_embedded_broker(sender=None, **kwargs) -> None:
+    from config.broker import ensure_embedded_broker
+
+    ensure_embedded_broker()
+
+
+@signals.worker_ready.connect
+def _start_heartbeat(sender=None, **kwargs) -> None:
+    from config.broker import start_heartbeat
+
+    start_heartbeat(sender.hostname if sender is not None else "worker")
+
+
+@signals.worker_shutdown.connect
+def _stop_heartbeat(sender=None, **kwargs) -> None:
+    from config.broker import stop_heartbeat
+
+    stop_heartbeat()
