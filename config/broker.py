@@ -36,6 +36,14 @@ def ensure_embedded_broker() -> None:
         embedded_valkey.ensure_server()
 
 
+def release_embedded_broker() -> None:
+    """This process is done with the embedded broker: it stops unless another process still uses it."""
+    from config import embedded_valkey
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL):
+        embedded_valkey.release()
+
+
 def broker_client(url: str | None = None, timeout: float = 1.0) -> redis.Redis:
     """A redis-py client for a kombu broker URL (`redis://`, `rediss://`, `redis+socket://`)."""
     url = url or settings.CELERY_BROKER_URL

@@ -99,7 +99,9 @@ def ensure_server(directory: Path | None = None) -> str:
 def release(directory: Path | None = None) -> None:
     """This process stops using the server; the last live user shuts it down."""
     directory = (directory or data_dir()).resolve()
-    _registered.discard(directory)
+    if directory in _registered:
+        _registered.discard(directory)
+        atexit.unregister(release)  # released now: nothing left to do at exit
     with _locked(directory):
         users = [pid for pid in _live_users(directory) if pid != os.getpid()]
         _write_users(directory, users)
