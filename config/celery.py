@@ -24,10 +24,12 @@ app.autodiscover_tasks()
 
 @signals.worker_init.connect
 @signals.beat_init.connect
-def _start_embedded_broker(sender=None, **kwargs) -> None:
+def _start_process(sender=None, **kwargs) -> None:
     from config.broker import ensure_embedded_broker
+    from config.db_pool import check_every_checkout
 
     ensure_embedded_broker()
+    check_every_checkout()  # survive a database restart without failing the next task
 
 
 @signals.worker_ready.connect

@@ -85,3 +85,29 @@ def test_the_server_answers_503_within_seconds_when_the_database_hangs(server_wi
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "5"
     assert seconds < 8
+
+
+@pytest.fixture
+def api_key(team, admin_user):
+    from apps.api.keys import create_api_key
+
+    return create_api_key(team=team, name="tests", created_by=admin_user)[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_process_reconnects_after_the_database_cut_its_connections(asgi_server, api_key):
+    from django.db import connection
+
+    def get() -> int:
+        return httpx.get(f"{asgi_server}/api/experiments/", headers={"X-api-key": api_key}, timeout=30).status_code
+
+    assert [get() for _ in range(4)] == [200] * 4  # the server's pool now holds connections
+    with connection.cursor() as cursor:  # what a database restart does to its clients
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] > 0
+    statuses = [get() for _ in range(3)]
+    assert set(statuses) <= {200, 503}  # a 503 (with Retry-After) at worst, never a 500
+    assert statuses[1:] == [200, 200]  # one failure at most: the pool drops its other dead connections

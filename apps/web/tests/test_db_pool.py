@@ -33,3 +33,16 @@ def test_the_pool_uses_the_idle_check():
         pytest.skip("the test settings run without a pool")
     assert pool._check is db_pool.check_if_idle
     assert pool._reset is db_pool.note_return
+
+
+def test_a_worker_process_checks_every_checkout(monkeypatch):
+    checked = []
+    monkeypatch.setattr("psycopg_pool.ConnectionPool.check_connection", staticmethod(checked.append))
+    monkeypatch.setattr(db_pool, "_check_always", False)
+    fresh = FakeConnection()
+    db_pool.note_return(fresh)
+    db_pool.check_if_idle(fresh)
+    assert checked == []
+    db_pool.check_every_checkout()
+    db_pool.check_if_idle(fresh)
+    assert checked == [fresh]
