@@ -8,8 +8,8 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from psycopg_pool import PoolTimeout
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
 
