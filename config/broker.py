@@ -48,10 +48,12 @@ def broker_client(url: str | None = None, timeout: float = 1.0) -> redis.Redis:
     """A redis-py client for a kombu broker URL (`redis://`, `rediss://`, `redis+socket://`)."""
     url = url or settings.CELERY_BROKER_URL
     # No retries: a check answers within its timeout, and the heartbeat simply beats again later.
-    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+    retry = Retry(NoBackoff(), 0)
     if url.startswith("redis+socket://"):
-        return redis.Redis(unix_socket_path=urlsplit(url).path, **options)
-    return redis.Redis.from_url(url, **options)
+        return redis.Redis(
+            unix_socket_path=urlsplit(url).path, socket_connect_timeout=timeout, socket_timeout=timeout, retry=retry
+        )
+    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=retry)
 
 
 def start_heartbeat(hostname: str, interval: float = HEARTBEAT_SECONDS) -> threading.Thread:
@@ -98,7 +100,7 @@ def check_broker(timeout: float = 1.0) -> tuple[dict, dict]:
         return down, {"ok": False, "error": "the broker is unreachable"}
     finally:
         client.close()
-    worker = {"ok": workers > 0, "alive": workers}
+    worker: dict = {"ok": workers > 0, "alive": workers}
     if not workers:
         worker["error"] = f"no worker heartbeat in the last {HEARTBEAT_STALE_SECONDS:.0f} s"
     return {"ok": True, "latency_ms": latency}, worker
