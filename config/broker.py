@@ -56,10 +56,10 @@ def broker_client(url: str | None = None, timeout: float = 1.0) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=retry)
 
 
-def start_heartbeat(hostname: str, interval: float = HEARTBEAT_SECONDS) -> threading.Thread:
+def start_heartbeat(hostname: str, url: str | None = None, interval: float = HEARTBEAT_SECONDS) -> threading.Thread:
     """Record this worker as alive every `interval` seconds until `stop_heartbeat`."""
     _heartbeat_stop.clear()
-    thread = threading.Thread(target=_beat, args=(hostname, interval), name="worker-heartbeat", daemon=True)
+    thread = threading.Thread(target=_beat, args=(hostname, url, interval), name="worker-heartbeat", daemon=True)
     thread.start()
     return thread
 
@@ -68,8 +68,8 @@ def stop_heartbeat() -> None:
     _heartbeat_stop.set()
 
 
-def _beat(hostname: str, interval: float) -> None:
-    client = broker_client()
+def _beat(hostname: str, url: str | None, interval: float) -> None:
+    client = broker_client(url)
     try:
         while not _heartbeat_stop.is_set():
             now = time.time()

@@ -36,7 +36,8 @@ def _start_process(sender=None, **kwargs) -> None:
 def _start_heartbeat(sender=None, **kwargs) -> None:
     from config.broker import start_heartbeat
 
-    start_heartbeat(sender.hostname if sender is not None else "worker")
+    # The worker's own broker (a test may run a worker on another broker than the settings name).
+    start_heartbeat(sender.hostname, sender.app.conf.broker_url)
 
 
 @signals.worker_shutdown.connect

@@ -19,6 +19,12 @@ from typing import Any
 IDLE_BEFORE_CHECK_SECONDS = 5.0
 _check_always = False
 _returned_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+_pools: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def watch(pool: Any) -> None:
+    """A pool whose idle connections are all checked when one fails its check (config/db_backend)."""
+    _pools.add(pool)
 
 
 def check_if_idle(connection: Any) -> None:
@@ -27,7 +33,15 @@ def check_if_idle(connection: Any) -> None:
     if _check_always or returned is None or time.monotonic() - returned > IDLE_BEFORE_CHECK_SECONDS:
         from psycopg_pool import ConnectionPool
 
-        ConnectionPool.check_connection(connection)
+        try:
+            ConnectionPool.check_connection(connection)
+        except Exception:
+            # The database restarted or dropped us: the other idle connections are dead too. The pool
+            # waits 1 s, 2 s, 4 s … between failed checks of one checkout, so finding them one by one
+            # would outlast DB_POOL_TIMEOUT; `check` drops them all now, each failing at once.
+            for pool in list(_pools):
+                pool.check()
+            raise
 
 
 def note_return(connection: Any) -> None:

@@ -31,7 +31,7 @@ def silent_server():
 
 
 def test_health_reports_database_broker_and_a_live_worker(client, on_broker):
-    heartbeat = broker.start_heartbeat("test-worker@localhost", interval=0.1)
+    heartbeat = broker.start_heartbeat("test-worker@localhost", interval=0.1)  # on the settings' broker
     try:
         deadline = time.monotonic() + 5
         while not on_broker.zscore(broker.HEARTBEAT_KEY, "test-worker@localhost") and time.monotonic() < deadline:
