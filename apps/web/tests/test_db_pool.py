@@ -55,16 +55,13 @@ def test_a_worker_process_checks_every_checkout(monkeypatch):
 def test_after_the_database_cut_every_connection_the_next_checkout_is_quick(monkeypatch):
     """psycopg_pool backs off 1 s, 2 s, 4 s between failed checks: with four dead idle connections one
     checkout would outlast DB_POOL_TIMEOUT. The first failed check drops them all."""
-    if connection.pool is None:
+    pool = connection.pool
+    if pool is None:
         pytest.skip("the test settings run without a pool")
     monkeypatch.setattr(db_pool, "_check_always", True)  # check the idle ones now, not after 5 s
-
-    def borrow(count: int) -> None:
-        borrowed = [connection.pool.getconn() for _ in range(count)]
-        for conn in borrowed:
-            connection.pool.putconn(conn)
-
-    borrow(6)  # six connections sit idle in the pool
+    borrowed = [pool.getconn() for _ in range(6)]
+    for conn in borrowed:
+        pool.putconn(conn)  # six connections sit idle in the pool
     with connection.cursor() as cursor:  # what a database restart does to its clients
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -72,9 +69,9 @@ def test_after_the_database_cut_every_connection_the_next_checkout_is_quick(monk
         )
         assert cursor.fetchone()[0] >= 6
     started = time.monotonic()
-    conn = connection.pool.getconn()
+    conn = pool.getconn()
     try:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
-        connection.pool.putconn(conn)
+        pool.putconn(conn)
     assert time.monotonic() - started < 2
