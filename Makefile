@@ -47,17 +47,16 @@ assets: $(MANIFEST)
 $(MANIFEST): node_modules/.installed $(ASSET_SOURCES)
 	npm run --silent build
 
-# Browser tests drive Debian's chromium; Celery integration tests need redis-server; the sandbox
-# tests need bubblewrap (bwrap). Installed here
-# when we may (root with apt-get); otherwise those tests say what to install.
+# Browser tests drive Debian's chromium; the sandbox tests need bubblewrap (bwrap). Installed here when
+# we may (root with apt-get); otherwise those tests say what to install. (Redis needs nothing: the tests
+# start the packaged Valkey.)
 system-test-deps:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
-	  else echo "Note: install$$missing (Debian packages) to run the browser, Redis and sandbox tests."; fi; \
+	  else echo "Note: install$$missing (Debian packages) to run the browser and sandbox tests."; fi; \
 	fi
 
 bench: install  ## Benchmarks: medians against a baseline measured in the same run

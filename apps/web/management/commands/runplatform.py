@@ -1,12 +1,12 @@
 """`make run`: migrate, create the demo data, then run the web server, a Celery worker and Celery beat
-until Ctrl-C. On the embedded default no other server is needed (see docs/adr/0001 and 0002)."""
+until Ctrl-C, restarting any of them that exits (apps/web/supervisor.py). On the embedded default no
+other server is needed: PostgreSQL and the Valkey broker are started here (docs/adr/0001 and 0002)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.service_providers.local_llm.server import OWNER_PID_ENV, stop_local_server
 from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
+from apps.web.supervisor import Supervisor
+from config.broker import ensure_embedded_broker, release_embedded_broker
 
 
 class Command(BaseCommand):
@@ -44,27 +46,24 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.BASE_DIR / "var" / "celerybeat-schedule")],
         }  # fmt: skip
-        # Own sessions: Ctrl-C reaches only this process, which stops the children in order. The local
-        # model server, started by whichever child needs it first, lives as long as this process.
+        # The broker outlives any child (a restarted worker finds its queue as it was) and stops with
+        # this process unless another user (a test run) still needs it.
+        ensure_embedded_broker()
+        # The local model server, started by whichever child needs it first, lives as long as this process.
         child_env = {**os.environ, OWNER_PID_ENV: str(os.getpid())}
-        children = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True, env=child_env)
-            for name, cmd in processes.items()
-        }
-        stop = _Stopper(children)
+        supervisor = Supervisor(processes, cwd=settings.BASE_DIR, env=child_env, log=self._log)
+        stop = _StopRequest()
         signal.signal(signal.SIGINT, stop.request)
         signal.signal(signal.SIGTERM, stop.request)
+        supervisor.start()
         try:
             url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
-            if _wait_until_healthy(url, children, stop):
+            if _wait_until_healthy(url, supervisor, stop):
                 self._print_banner(url, demo, demo_bot, time.monotonic() - started)
-            while not stop.requested and all(p.poll() is None for p in children.values()):
-                time.sleep(0.3)
-            for name, process in children.items():
-                if process.poll() is not None and not stop.requested:
-                    self.stderr.write(f"The {name} process exited with status {process.returncode}; stopping.")
+            supervisor.run(lambda: stop.requested)
         finally:
-            stop.stop_all()
+            supervisor.stop_all()
+            release_embedded_broker()
             stop_local_server()
             if not os.environ.get("DATABASE_URL"):
                 # Children that died by signal stay registered with the embedded server; forget them
@@ -72,6 +71,9 @@ class Command(BaseCommand):
                 from config.embedded_postgres import forget_dead_users
 
                 forget_dead_users()
+
+    def _log(self, message: str) -> None:
+        self.stderr.write(f"runplatform: {message}")
 
     def _print_banner(self, url: str, demo, demo_bot, seconds: float) -> None:
         lines = ["", f"  {settings.SITE_NAME} is running at {url}  (ready in {seconds:.1f} s)"]
@@ -91,25 +93,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
 
-class _Stopper:
-    def __init__(self, children: dict[str, subprocess.Popen]):
-        self.children = children
+class _StopRequest:
+    def __init__(self):
         self.requested = False
 
     def request(self, signum, frame) -> None:
         self.requested = True
-
-    def stop_all(self, timeout: float = 15) -> None:
-        for process in self.children.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for process in self.children.values():
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -118,11 +107,10 @@ def _port_in_use(host: str, port: int) -> bool:
         return probe.connect_ex(("127.0.0.1" if host == "0.0.0.0" else host, port)) == 0
 
 
-def _wait_until_healthy(url: str, children, stop: _Stopper, timeout: float = 60) -> bool:
+def _wait_until_healthy(url: str, supervisor: Supervisor, stop: _StopRequest, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stop.requested:
-        if any(p.poll() is not None for p in children.values()):
-            return False
+        supervisor.check()  # a child that dies while starting is started again
         try:
             with urllib.request.urlopen(f"{url}/health/", timeout=2) as response:
                 if response.status == 200:
