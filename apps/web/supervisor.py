@@ -1,7 +1,8 @@
 """The child processes of `make run` (web, worker, beat), kept running: a child that exits is started
 again after a delay that doubles with each quick failure (1 s, 2 s, 4 s … up to 30 s) and falls back
 to the first once the child has run for a while, so a crash loop neither spins the CPU nor gives up.
-Stopping (Ctrl-C) ends every child: SIGTERM, then SIGKILL after a grace period."""
+Stopping (Ctrl-C) ends every child: SIGTERM, then SIGKILL after a grace period. The embedded Valkey
+server, a daemon rather than a child, is watched too (`BrokerWatch`)."""
 
 from __future__ import annotations
 
@@ -77,9 +78,14 @@ class Supervisor:
     def all_running(self) -> bool:
         return all(c.process is not None and c.process.poll() is None for c in self.children.values())
 
-    def run(self, should_stop: Callable[[], bool], interval: float = 0.3) -> None:
+    def run(
+        self, should_stop: Callable[[], bool], interval: float = 0.3, also: Callable[[], None] | None = None
+    ) -> None:
+        """Check the children until `should_stop`; `also` is called on every round (other watches)."""
         while not should_stop():
             self.check()
+            if also is not None:
+                also()
             time.sleep(interval)
 
     def stop_all(self, timeout: float = 15) -> None:
@@ -94,3 +100,28 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class BrokerWatch:
+    """Starts the embedded Valkey server again when it stops answering (killed, out of memory). It is a
+    daemon shared with other users, not a child, so the supervisor cannot wait on it; its append-only
+    file brings back what was queued."""
+
+    def __init__(self, directory: Path, log: Callable[[str], None], interval: float = 1.0):
+        self.directory, self.log, self.interval = directory, log, interval
+        self.next_check = 0.0
+
+    def check(self) -> None:
+        from config import embedded_valkey
+
+        now = time.monotonic()
+        if now < self.next_check:
+            return
+        self.next_check = now + self.interval
+        if embedded_valkey.ping(embedded_valkey.socket_path(self.directory)):
+            return
+        self.log("the embedded Valkey server is not answering; starting it again")
+        try:
+            embedded_valkey.ensure_server(self.directory)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            self.log(f"the embedded Valkey server did not start ({error}); trying again in {self.interval:g} s")

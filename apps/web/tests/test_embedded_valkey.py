@@ -79,3 +79,32 @@ def test_queued_messages_survive_a_restart_of_the_server(directory):
     assert client.lrange("chat", 0, -1) == [b"a queued message"]
     client.close()
     embedded_valkey.release(directory)
+
+
+def test_the_watch_starts_a_killed_server_again_with_its_queue(directory):
+    import signal
+
+    from apps.web.supervisor import BrokerWatch
+
+    socket = embedded_valkey.socket_path(directory)
+    embedded_valkey.ensure_server(directory)
+    client = embedded_valkey.client(socket, timeout=1)
+    client.rpush("chat", "queued before the crash")
+    client.close()
+    embedded_valkey.shutdown(socket)  # a clean stop flushes the append-only file, as a crash a second later would have
+    embedded_valkey.ensure_server(directory)
+    pid = int((directory / "valkey.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    messages: list[str] = []
+    watch = BrokerWatch(directory, messages.append)
+    try:
+        watch.check()
+        assert embedded_valkey.ping(socket)
+        assert messages == ["the embedded Valkey server is not answering; starting it again"]
+        client = embedded_valkey.client(socket, timeout=1)
+        assert client.lrange("chat", 0, -1) == [b"queued before the crash"]
+        client.close()
+        watch.check()  # within the interval: no second look
+        assert len(messages) == 1
+    finally:
+        embedded_valkey.release(directory)

@@ -17,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.service_providers.local_llm.server import OWNER_PID_ENV, stop_local_server
 from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
-from apps.web.supervisor import Supervisor
+from apps.web.supervisor import BrokerWatch, Supervisor
+from config import embedded_valkey
 from config.broker import ensure_embedded_broker, release_embedded_broker
 
 
@@ -60,7 +61,8 @@ class Command(BaseCommand):
             url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
             if _wait_until_healthy(url, supervisor, stop):
                 self._print_banner(url, demo, demo_bot, time.monotonic() - started)
-            supervisor.run(lambda: stop.requested)
+            broker = BrokerWatch(embedded_valkey.data_dir(), self._log) if _embedded_broker() else None
+            supervisor.run(lambda: stop.requested, also=broker.check if broker else None)
         finally:
             supervisor.stop_all()
             release_embedded_broker()
@@ -99,6 +101,10 @@ class _StopRequest:
 
     def request(self, signum, frame) -> None:
         self.requested = True
+
+
+def _embedded_broker() -> bool:
+    return not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL)
 
 
 def _port_in_use(host: str, port: int) -> bool:
