@@ -11,7 +11,7 @@ Celery worker processes write every record at once instead (`write_inline`, call
 start signals, apps/utils/apps.py): a prefork child exits with `os._exit`, which skips the exit-time
 flush, and a killed worker must not lose the traces and usage of replies it already stored. There a
 record is written before the task goes on, so before the reply that follows it; a task's caller waits
-for no one, so the inserts cost no one a wait (ADR 0016).
+for no one, so the inserts cost no one a wait (ADR 0017).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A Celery worker killed right after a reply keeps the reply's trace and usage: a prefork child exits
-with os._exit, past the exit-time flush, so workers write them before the reply (ADR 0016).
+with os._exit, past the exit-time flush, so workers write them before the reply (ADR 0017).
 
 Marked `integration`: a real prefork worker on a real Redis (redis-server, or TEST_REDIS_URL)."""
 
