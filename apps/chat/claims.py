@@ -10,8 +10,8 @@ dead (its heartbeat held up longer than the lease), the reply's own uniqueness (
 keeps it to one reply: the later attempt replays the earlier's.
 
 Times are the database's (`now()`), so the clocks of the machines running processes do not matter.
-Registration and renewal run on the heartbeat thread's own connection, in autocommit: a caller's
-transaction that rolls back must not take the registration with it while the process keeps the id."""
+Registration and renewal are autocommitted, never part of a caller's transaction: one that rolled
+back would take the registration with it while the process kept using the id."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from django.db.models.functions import Now
 from apps.chat.models import ChatMessage, ClaimOwner
 
 logger = logging.getLogger(__name__)
-_REGISTER_TIMEOUT = 30.0  # seconds a first claim waits for its process's registration
+_REGISTER_TIMEOUT = 30.0  # seconds a first claim inside a transaction waits for its registration
 
 
 def _lease() -> timedelta:
@@ -47,7 +48,7 @@ class _Owner:
         self._thread: threading.Thread | None = None
 
     def id(self) -> int:
-        owner_id = self._id  # set once, by the heartbeat thread: no lock on the common path
+        owner_id = self._id  # no lock on the common path: an int is read whole
         if owner_id is not None:
             return owner_id
         with self._lock:
@@ -75,27 +76,17 @@ class _Owner:
             logger.warning("Could not release claim owner %s", owner_id, exc_info=True)
 
     def _start(self) -> None:
-        registered = threading.Event()
-        errors: list[BaseException] = []
+        if connection.in_atomic_block:
+            # Not in the caller's transaction: a rollback would take the row with it while the
+            # process went on using the id.
+            self._id = _in_own_thread(_register)
+        else:
+            # On the caller's connection, in autocommit: a thread of its own would need a second
+            # pooled connection, which callers holding theirs while they wait here could starve.
+            self._id = _register()
         stop = self._stop = threading.Event()
-
-        def run() -> None:
-            try:
-                self._id = _register()
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting caller
-                errors.append(error)
-            finally:
-                registered.set()
-                connection.close()
-            if not errors:
-                self._heartbeat(stop)
-
-        self._thread = threading.Thread(target=run, name="claim-heartbeat", daemon=True)
+        self._thread = threading.Thread(target=self._heartbeat, args=(stop,), name="claim-heartbeat", daemon=True)
         self._thread.start()
-        if not registered.wait(_REGISTER_TIMEOUT):
-            raise RuntimeError("Could not register this process to claim messages: no answer from the database")
-        if errors:
-            raise errors[0]
 
     def _heartbeat(self, stop: threading.Event) -> None:
         interval = settings.CHAT_CLAIM_LEASE_SECONDS / 4
@@ -113,6 +104,28 @@ class _Owner:
             finally:
                 # Back to the pool between beats (closed without one), as the batch writer does.
                 connection.close()
+
+
+def _in_own_thread(function: Callable[[], int]) -> int:
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(function())
+        except BaseException as error:  # noqa: BLE001 - raised in the caller below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="claim-register", daemon=True)
+    thread.start()
+    thread.join(_REGISTER_TIMEOUT)
+    if errors:
+        raise errors[0]
+    if not results:
+        raise RuntimeError("Could not register this process to claim messages: no answer from the database")
+    return results[0]
 
 
 def _register() -> int:
