@@ -34,11 +34,16 @@ Item = TypeVar("Item")
 _inline = False
 
 
-def write_inline() -> None:
+def write_inline(enabled: bool = True) -> None:
     """From now on, every writer of this process (and of children it forks) writes each record at
-    once, in the submitting thread, before `submit` returns; a failed record is logged, not raised."""
+    once, in the submitting thread, before `submit` returns; a failed record is logged, not raised.
+    (`False` puts the background writers back: tests that ran a worker in their own process.)"""
     global _inline
-    _inline = True
+    _inline = enabled
+
+
+def writing_inline() -> bool:
+    return _inline
 
 
 class _Flush:

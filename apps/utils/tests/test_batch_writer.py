@@ -64,11 +64,13 @@ def test_synchronous_mode_writes_in_the_callers_thread(settings):
 
 
 @pytest.fixture
-def in_a_worker(monkeypatch):
-    """This process as a Celery worker child once its start signal ran (the flag is put back after)."""
-    monkeypatch.setattr(batch_writer, "_inline", False)
+def in_a_worker():
+    """This process as a Celery worker child once its start signal ran (a web process again after)."""
+    assert not batch_writer.writing_inline()
     worker_process_init.send(sender=None)
-    assert batch_writer._inline
+    assert batch_writer.writing_inline()
+    yield
+    batch_writer.write_inline(False)
 
 
 def test_a_celery_worker_writes_each_record_before_submit_returns(settings, in_a_worker, caplog):
