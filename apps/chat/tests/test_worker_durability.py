@@ -1,12 +1,11 @@
 """A Celery worker killed right after a reply keeps the reply's trace and usage: a prefork child exits
 with os._exit, past the exit-time flush, so workers write them before the reply (ADR 0017).
 
-Marked `integration`: a real prefork worker on a real Redis (redis-server, or TEST_REDIS_URL)."""
+Marked `integration`: a real prefork worker (apps/utils/worker_process.py runs the thread pool) on a
+real Redis-protocol broker (the `redis_url` fixture)."""
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,35 +22,6 @@ from apps.trace.models import Span, Trace
 from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    if os.environ.get("TEST_REDIS_URL"):
-        yield os.environ["TEST_REDIS_URL"]
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide Redis for the Celery integration tests (TEST_REDIS_URL or redis-server)")
-        pytest.skip("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(5)
-
-
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_right_after_a_reply_keeps_its_trace_and_usage(team, redis_url):
@@ -61,7 +31,7 @@ def test_a_worker_killed_right_after_a_reply_keeps_its_trace_and_usage(team, red
         [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-P", "prefork", "-c", "1", "-Q", "chat"]
         + ["--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "warning"],
         cwd=settings.BASE_DIR,
-        env=child_environment(CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, FAKE_LLM="true"),
+        env=child_environment(CELERY_BROKER_URL=redis_url, FAKE_LLM="true"),
         start_new_session=True,
     )
     try:
