@@ -6,6 +6,7 @@ import time
 import pytest
 
 from apps.teams import roles
+from apps.utils.batch_writer import write_inline
 from apps.utils.browser import CHROMIUM_FLAGS, chromium_path
 from apps.utils.factories.team import MembershipFactory, TeamFactory
 from apps.utils.factories.user import UserFactory
@@ -17,6 +18,14 @@ def _no_client_address_limits(settings):
     tests of those limits (apps/api/tests/test_abuse_limits.py) turn them back on."""
     settings.WIDGET_SESSION_STARTS_PER_ADDRESS = settings.WIDGET_SESSION_STARTS_PER_ORIGIN = ""
     settings.API_KEY_FAILURES_PER_ADDRESS = ""
+
+
+@pytest.fixture(autouse=True)
+def web_process_writers():
+    """A test that ran a Celery worker in this process (apps/web/tests/test_celery.py) made its writers
+    write inline, as a worker's do (apps/utils/batch_writer.py); the next test is a web process again."""
+    yield
+    write_inline(False)
 
 
 @pytest.fixture

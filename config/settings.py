@@ -341,6 +341,10 @@ LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
 # Chat replies' run traces likewise (the reply names its trace by an id allocated up front); inline
 # too when Celery tasks run eagerly, where the export queued after a reply would run before the write.
 TRACE_WRITE_SYNC = env.bool("TRACE_WRITE_SYNC", default=UNIT_TESTING or CELERY_TASK_ALWAYS_EAGER)
+# A message being answered is claimed by its process, which renews a lease on its claims every quarter
+# of this; a claim whose process stopped renewing for this long is free, so a retry after a crash is
+# answered (apps/chat/claims.py, ADR 0017).
+CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 # Benchmarks only: every chat model becomes a fake that echoes after FAKE_LLM_DELAY seconds, and
 # /bench/baseline/ is served. Never in production.
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION

@@ -2,20 +2,20 @@
 
 The human message is stored (committed) before anything that can fail; a delivery retried with the
 same message id finds it and returns the reply already made, or, if the first attempt failed, tries
-again; while another worker is still producing the reply, it says so instead of making a second one."""
+again; while another live process is still producing the reply, it says so instead of making a second
+one (claims: apps/chat/claims.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from apps.chat import claims
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
@@ -34,7 +34,6 @@ from apps.utils.single_statement import insert_and_update
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
 ACTIVITY_FIELDS = ["first_activity_at", "last_activity_at", "updated_at"]  # written with every reply
-CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this is from a worker that died
 
 
 class BotError(Exception):
@@ -85,7 +84,7 @@ def respond(
         if hasattr(human, "reply"):
             reply = human.reply
             return BotReply(human, reply, reply.metadata.get("trace_id"), session.is_complete, replayed=True)
-        if not _claim(human):
+        if not claims.claim(human.pk):
             raise ReplyInProgress("The reply to this message is still being prepared", human_message=human)
     # The reply does not wait for its trace's inserts: the trace has its id now and is written next.
     repository = OrmRepository(session.team, traces_in_background=True)
@@ -96,12 +95,20 @@ def respond(
         run = _run_input(session, version, human, participant_data.data or {}, history, transcribe)
         result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
     except PipelineRunError as error:
-        ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
+        claims.unclaim(human.pk)
         raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
     except BaseException:
-        ChatMessage.objects.filter(pk=human.pk).update(processing_started_at=None)
+        claims.unclaim(human.pk)
         raise
-    stored = _store_reply(session, human, run, result, version, participant_data)
+    try:
+        stored = _store_reply(session, human, run, result, version, participant_data)
+    except IntegrityError:
+        # Another process answered it meanwhile (it took this one's claim for dead): one reply per
+        # message is a unique constraint, so that reply stands and this run's is dropped.
+        earlier = ChatMessage.objects.filter(reply_to=human).first()
+        if earlier is None:
+            raise
+        return BotReply(human, earlier, earlier.metadata.get("trace_id"), session.is_complete, replayed=True)
     schedule_trace_export(version, stored.trace_id)  # to the version's trace provider, after commit
     return stored
 
@@ -137,6 +144,7 @@ def _store_human_message(
         "attachments": attachments,
         "external_id": message_id or None,
         "metadata": {"hidden": True} if hidden else {},
+        "claimed_by": claims.owner_id() if claim else None,
         "processing_started_at": timezone.now() if claim else None,
     }
     if not message_id:  # nothing to collide with: one autocommitted insert
@@ -146,12 +154,6 @@ def _store_human_message(
             return ChatMessage.objects.create(**fields), True
     except IntegrityError:  # the same message id, stored by a concurrent delivery
         return ChatMessage.objects.get(chat_id=session.chat_id, external_id=message_id), False
-
-
-def _claim(human: ChatMessage) -> bool:
-    now = timezone.now()
-    unclaimed = Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=now - CLAIM_TIMEOUT)
-    return bool(ChatMessage.objects.filter(unclaimed, pk=human.pk).update(processing_started_at=now))
 
 
 # Every message reads its history (apps.utils.prepared).

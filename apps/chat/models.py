@@ -28,9 +28,12 @@ class ChatMessage(BaseTeamModel):
     # The sender's id for this message (channel message id, client retry key): a retried delivery
     # with the same id is recognised instead of stored twice.
     external_id = models.CharField(max_length=200, null=True, blank=True)
-    # Set while a worker produces the reply to this (human) message, so a retried delivery of the
-    # same message waits for that reply instead of making a second one. Cleared when the attempt
-    # fails; left as it is once the reply exists (the reply, not this, then answers a retry).
+    # The claim on this (human) message while a process produces its reply, so a retried delivery of
+    # the same message waits for that reply instead of making a second one: the ClaimOwner answering
+    # it and since when. A claim whose owner's lease has lapsed is free (apps/chat/claims.py). Cleared
+    # when the attempt fails; left as it is once the reply exists (the reply then answers a retry).
+    # No foreign key: owners' rows are deleted once lapsed, and a claim naming a missing owner is free.
+    claimed_by = models.BigIntegerField(null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     # The human message this reply answers.
     reply_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply")
@@ -45,3 +48,16 @@ class ChatMessage(BaseTeamModel):
 
     def __str__(self) -> str:
         return f"{self.message_type}: {self.content[:40]}"
+
+
+class ClaimOwner(models.Model):
+    """A process that answers messages, alive while it renews its lease (apps/chat/claims.py).
+    Not a team's: one process answers every team's messages."""
+
+    expires_at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)  # for whoever looks at a stuck claim
+    pid = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

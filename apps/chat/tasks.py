@@ -1,12 +1,14 @@
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from apps.chat.bot import CLAIM_TIMEOUT, BotError, ReplyInProgress, record_failure, respond
+from apps.chat.bot import BotError, ReplyInProgress, record_failure, respond
 from apps.chat.models import ChatMessage
 
-# A redelivered message whose earlier delivery still holds the claim (a worker that was killed holds
-# it until CLAIM_TIMEOUT) is tried again this often, until the claim lapses or the reply exists.
-CLAIM_RETRY_SECONDS = 30
+# A redelivered message whose earlier delivery still holds the claim is tried again a lease later: a
+# killed worker's claim has lapsed by then (apps/chat/claims.py); a live one's reply is made by it, so
+# retrying stops after this long, however slow its model.
+CLAIM_RETRY_WINDOW_SECONDS = 300
 
 
 @shared_task(
@@ -29,7 +31,8 @@ def reply_to_message(self, human_message_id: int) -> None:
     try:
         respond(human.chat.session, human.content, message_id=human.external_id)
     except ReplyInProgress as busy:
-        attempts = int(CLAIM_TIMEOUT.total_seconds() // CLAIM_RETRY_SECONDS) + 2
-        raise self.retry(exc=busy, countdown=CLAIM_RETRY_SECONDS, max_retries=attempts) from busy
+        lease = settings.CHAT_CLAIM_LEASE_SECONDS
+        attempts = int(CLAIM_RETRY_WINDOW_SECONDS // lease) + 2
+        raise self.retry(exc=busy, countdown=lease + 1, max_retries=attempts) from busy
     except BotError as error:
         record_failure(human, error)

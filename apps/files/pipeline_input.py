@@ -43,8 +43,8 @@ def message_with_attachments(
     files = {file.pk: file for file in File.objects.filter(team_id=team_id, pk__in=ids)}
     sections: list[str] = []
     budget = MAX_CHARS_TOTAL
-    # Reading and transcribing stop at a deadline (the rest are named), well before a claim on the
-    # message could go stale (apps.chat.bot.CLAIM_TIMEOUT) and another worker answer it again.
+    # Reading and transcribing stop at a deadline (the rest are named): the participant, and any retry
+    # of the message (told it is still being answered meanwhile), should not wait long for attachments.
     deadline = time.monotonic() + MAX_SECONDS
     for attachment in attachments:
         file = files.get(attachment.get("file_id"))  # type: ignore[arg-type]

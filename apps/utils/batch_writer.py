@@ -6,6 +6,12 @@ in batches, one bulk insert per batch. `flush()` waits until everything submitte
 it runs at interpreter exit, and tests call it, or use synchronous mode (`sync_setting`, on by default
 under pytest, because the writer thread's connection cannot see a test's uncommitted transaction).
 A record is lost only if the process dies before its batch is written.
+
+Celery worker processes write every record at once instead (`write_inline`, called by the worker's
+start signals, apps/utils/apps.py): a prefork child exits with `os._exit`, which skips the exit-time
+flush, and a killed worker must not lose the traces and usage of replies it already stored. There a
+record is written before the task goes on, so before the reply that follows it; a task's caller waits
+for no one, so the inserts cost no one a wait (ADR 0017).
 """
 
 from __future__ import annotations
@@ -23,6 +29,21 @@ from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 Item = TypeVar("Item")
+
+
+_inline = False
+
+
+def write_inline(enabled: bool = True) -> None:
+    """From now on, every writer of this process (and of children it forks) writes each record at
+    once, in the submitting thread, before `submit` returns; a failed record is logged, not raised.
+    (`False` puts the background writers back: tests that ran a worker in their own process.)"""
+    global _inline
+    _inline = enabled
+
+
+def writing_inline() -> bool:
+    return _inline
 
 
 class _Flush:
@@ -54,6 +75,9 @@ class BatchWriter(Generic[Item]):
     def submit(self, item: Item) -> None:
         if getattr(settings, self._sync_setting, False):
             self._write([item])
+            return
+        if _inline:
+            self._write_batch([item])
             return
         self._ensure_thread()
         self._queue.put(item)

@@ -18,6 +18,7 @@ TEAM_EXEMPT_MODELS = {
     "teams.Team": "the tenant itself",
     "service_providers.LlmProviderModel": "NULL-team rows are the shared catalogue; reads use available_to(team)",
     "service_providers.EmbeddingProviderModel": "as LlmProviderModel: a shared catalogue plus team rows",
+    "chat.ClaimOwner": "a process answering messages of every team; holds no team data",
 }
 
 

@@ -78,14 +78,20 @@ def test_a_failure_keeps_the_message_and_a_retry_answers_it(session):
 
 
 def test_a_message_being_answered_elsewhere_is_not_answered_twice(session):
+    from datetime import timedelta
+
     from django.utils import timezone
 
+    from apps.chat.models import ClaimOwner
+
+    elsewhere = ClaimOwner.objects.create(expires_at=timezone.now() + timedelta(hours=1))
     human = ChatMessage.objects.create(
         team=session.team,
         chat=session.chat,
         message_type="human",
         content="Hi",
         external_id="m-2",
+        claimed_by=elsewhere.pk,
         processing_started_at=timezone.now(),
     )
     with pytest.raises(ReplyInProgress):

@@ -4,6 +4,10 @@ batch to one bad record."""
 import logging
 import threading
 
+import pytest
+from celery.signals import worker_process_init
+
+from apps.utils import batch_writer
 from apps.utils.batch_writer import BatchWriter
 
 
@@ -57,3 +61,26 @@ def test_synchronous_mode_writes_in_the_callers_thread(settings):
     writer = BatchWriter("test-writer", store.write, sync_setting="TEST_BATCH_WRITE_SYNC")
     writer.submit(1)
     assert store.written == [1]
+
+
+@pytest.fixture
+def in_a_worker():
+    """This process as a Celery worker child once its start signal ran (a web process again after)."""
+    assert not batch_writer.writing_inline()
+    worker_process_init.send(sender=None)
+    assert batch_writer.writing_inline()
+    yield
+    batch_writer.write_inline(False)
+
+
+def test_a_celery_worker_writes_each_record_before_submit_returns(settings, in_a_worker, caplog):
+    store = Store(bad=frozenset({2}))
+    writer = background(store, settings, linger=5.0)  # a background write would take seconds
+    writer.submit(1)
+    assert store.written == [1]
+    with caplog.at_level(logging.ERROR):
+        writer.submit(2)  # logged, not raised into the task
+    assert "test-writer could not write a record" in caplog.text
+    writer.submit(3)
+    assert store.written == [1, 3]
+    assert store.batches == [[1], [2], [3]]
