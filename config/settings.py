@@ -293,7 +293,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Built-in periodic tasks (django-celery-beat copies them into its table; teams' own schedules live there).
 CELERY_BEAT_SCHEDULE = {
     "delete-unattached-uploads": {"task": "apps.files.tasks.delete_unattached_uploads", "schedule": 60 * 60},
+    "requeue-unanswered-messages": {"task": "apps.chat.tasks.requeue_unanswered_messages", "schedule": 10},
 }
+# A queued message still unanswered this long after it was stored, with nobody answering it, had its
+# task lost by the broker and is queued again (apps/chat/sweeper.py).
+CHAT_REQUEUE_AFTER_SECONDS = env.int("CHAT_REQUEUE_AFTER_SECONDS", default=20)
 
 # --- Security ---------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = IS_PRODUCTION

@@ -119,7 +119,7 @@ def receive_message(
     """Store an inbound message now and answer it later (`respond` with the same message id)."""
     if session.is_complete:
         raise BotError("This conversation has ended")
-    return _store_human_message(session, text, message_id, attachments or [], False)[0]
+    return _store_human_message(session, text, message_id, attachments or [], False, background=True)[0]
 
 
 def record_failure(human: ChatMessage, error: BotError) -> None:
@@ -129,7 +129,7 @@ def record_failure(human: ChatMessage, error: BotError) -> None:
 
 
 def _store_human_message(
-    session, text, message_id, attachments, hidden, *, claim: bool = False
+    session, text, message_id, attachments, hidden, *, claim: bool = False, background: bool = False
 ) -> tuple[ChatMessage, bool]:
     """(message, created): a message id seen before gives the stored message back."""
     if message_id:
@@ -146,6 +146,7 @@ def _store_human_message(
         "metadata": {"hidden": True} if hidden else {},
         "claimed_by": claims.owner_id() if claim else None,
         "processing_started_at": timezone.now() if claim else None,
+        "answered_in_background": background,
     }
     if not message_id:  # nothing to collide with: one autocommitted insert
         return ChatMessage.objects.create(**fields), True

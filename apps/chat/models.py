@@ -35,6 +35,9 @@ class ChatMessage(BaseTeamModel):
     # No foreign key: owners' rows are deleted once lapsed, and a claim naming a missing owner is free.
     claimed_by = models.BigIntegerField(null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
+    # Stored by a surface that answers later, through the queue (the widget API): should its task be
+    # lost (the broker stopped before writing it down), the sweeper queues it again (apps/chat/sweeper.py).
+    answered_in_background = models.BooleanField(default=False)
     # The human message this reply answers.
     reply_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply")
 
@@ -43,6 +46,12 @@ class ChatMessage(BaseTeamModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["chat", "external_id"], condition=Q(external_id__isnull=False), name="unique_chat_external_id"
+            )
+        ]
+        indexes = [
+            # The sweeper's look at the last hour's queued messages.
+            models.Index(
+                fields=["created_at"], condition=Q(answered_in_background=True), name="chat_msg_background_idx"
             )
         ]
 

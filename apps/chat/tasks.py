@@ -36,3 +36,11 @@ def reply_to_message(self, human_message_id: int) -> None:
         raise self.retry(exc=busy, countdown=lease + 1, max_retries=attempts) from busy
     except BotError as error:
         record_failure(human, error)
+
+
+@shared_task
+def requeue_unanswered_messages() -> int:
+    """Every few seconds (beat): queue again the messages whose task the broker lost (sweeper.py)."""
+    from apps.chat.sweeper import requeue_unanswered
+
+    return requeue_unanswered()
