@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 MANIFEST := static/dist/manifest.json
 ASSET_SOURCES := $(shell find assets -type f 2>/dev/null) package-lock.json vite.config.ts
 
-.PHONY: run test lint format install assets test-python test-js system-test-deps bench clean
+.PHONY: run test lint format install assets test-python test-js system-test-deps bench chaos clean
 
 run: install assets  ## Set up and run the platform on the embedded default
 	$(PY) manage.py runplatform
@@ -66,6 +66,9 @@ bench: install  ## Benchmarks: medians against a baseline measured in the same r
 	$(PY) bench/sandbox.py
 	$(PY) bench/message_path.py
 	$(PY) bench/builder_perf.py
+
+chaos: install assets  ## Faults under load: 0 messages lost, answered twice or stuck (bench/chaos.py)
+	$(PY) bench/chaos.py
 
 clean:
 	rm -rf static/dist node_modules/.installed $(VENV)/.installed

@@ -38,6 +38,7 @@ from harness import REPO_ROOT, free_port
 CHAOS_DIR = REPO_ROOT / "var" / "chaos"
 MODEL_DELAY_SECONDS = "0.3"  # replies take a moment, so every fault finds messages in flight
 RETRY_DELAY_SECONDS = 0.5
+THINK_SECONDS = 1.0  # between a client's messages, so the messages span every fault
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Outcome:
     answered: bool = False
     last_error: str = ""
     seconds: float = 0.0
+    answered_at: float = 0.0  # seconds into the run
 
 
 @dataclass
@@ -72,6 +74,9 @@ def _environment(port: int) -> dict[str, str]:
 
 
 def _setup_django(env: dict[str, str]) -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     os.environ.update({key: env[key] for key in ("EMBEDDED_PGDATA", "EMBEDDED_VALKEY_DIR", "FAKE_LLM")})
     sys.path.insert(0, str(REPO_ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -112,11 +117,12 @@ def _start_platform(env: dict[str, str], base: str) -> subprocess.Popen:
 
 
 def _wait_healthy(base: str, timeout: float) -> float | None:
-    """Seconds until /health/ answers 200, or None."""
+    """Seconds until /health/ says "ok": web, database, broker and a live worker heartbeat; or None."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
-            if httpx.get(f"{base}/health/", timeout=2).status_code == 200:
+            response = httpx.get(f"{base}/health/", timeout=2)
+            if response.status_code == 200 and response.json().get("status") == "ok":
                 return time.monotonic() - started
         except httpx.HTTPError:
             pass
@@ -288,11 +294,20 @@ class WidgetClient:
 
 
 def _verdict(outcomes: list[Outcome]) -> dict[str, list[str]]:
-    from django.db import close_old_connections
+    from django.db import OperationalError, connection
 
+    # PostgreSQL was restarted under this process's pooled connections: drop dead ones until one works.
+    for _ in range(20):
+        try:
+            return _count(outcomes)
+        except OperationalError:
+            connection.close()
+    return _count(outcomes)
+
+
+def _count(outcomes: list[Outcome]) -> dict[str, list[str]]:
     from apps.chat.models import ChatMessage
 
-    close_old_connections()  # PostgreSQL was restarted under this process's connection
     uids = [o.uid for o in outcomes]
     humans: dict[str, int] = dict.fromkeys(uids, 0)
     replies: dict[str, int] = dict.fromkeys(uids, 0)
@@ -303,9 +318,9 @@ def _verdict(outcomes: list[Outcome]) -> dict[str, list[str]]:
         uid = next((u for u in uids if u in content), None)
         if uid is None:
             continue
-        if message_type == ChatMessage.MessageType.HUMAN:
+        if message_type == ChatMessage.Type.HUMAN:
             humans[uid] += 1
-        else:
+        elif message_type == ChatMessage.Type.AI:
             replies[uid] += 1
     return {
         "lost (never stored)": [u for u in uids if humans[u] == 0],
@@ -314,6 +329,16 @@ def _verdict(outcomes: list[Outcome]) -> dict[str, list[str]]:
         "stored twice": [u for u in uids if humans[u] > 1],
         "client gave up": [o.uid for o in outcomes if not o.answered],
     }
+
+
+def _next_answers(outcomes: list[Outcome], at: float) -> str:
+    """How long after a fault each surface answered a message sent after it (the time to recover as
+    a participant sees it; /health/ cannot see a dead worker until its heartbeat goes stale)."""
+    parts = []
+    for surface in ("api", "widget"):
+        later = [o.answered_at for o in outcomes if o.answered and o.surface == surface and o.answered_at > at]
+        parts.append(f"next {surface} answer after {min(later) - at:.1f} s" if later else f"no {surface} answer")
+    return ", ".join(parts)
 
 
 def main() -> int:
@@ -332,7 +357,11 @@ def main() -> int:
     chatbot, key = _fixture()
     platform = _start_platform(env, base)
     run = uuid.uuid4().hex[:8]
-    outcomes = [Outcome(f"chaos-{run}-{i:04d}", "api" if i % 2 == 0 else "widget") for i in range(args.messages)]
+    # Client k sends messages k, k + clients, k + 2 * clients, …: on both surfaces, in turn.
+    outcomes = [
+        Outcome(f"chaos-{run}-{i:04d}", "api" if (i // args.clients) % 2 == 0 else "widget")
+        for i in range(args.messages)
+    ]
     faults = Faults()
     started = time.monotonic()
     deadline = started + args.deadline
@@ -348,6 +377,8 @@ def main() -> int:
                 began = time.monotonic()
                 (api if outcome.surface == "api" else widget).send(outcome)
                 outcome.seconds = time.monotonic() - began
+                outcome.answered_at = time.monotonic() - started
+                time.sleep(THINK_SECONDS)
 
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(converse, per_client))
@@ -361,11 +392,12 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             platform.kill()
 
-    print(f"\n{args.messages} messages ({args.messages // 2} API channel, {args.messages - args.messages // 2} widget)")
+    api_count = sum(o.surface == "api" for o in outcomes)
+    print(f"\n{args.messages} messages ({api_count} API channel, {args.messages - api_count} widget)")
     print(f"from {args.clients} clients in {wall:.1f} s")
     for name, at, recovered in faults.log:
         recovery = "did not recover" if recovered is None else f"healthy again after {recovered:.1f} s"
-        print(f"  at {at:5.1f} s: {name}: {recovery}")
+        print(f"  at {at:5.1f} s: {name}: {recovery}; {_next_answers(outcomes, at)}")
     retried = [o for o in outcomes if o.attempts > 1]
     print(f"messages retried by their client: {len(retried)}")
     times = [o.seconds for o in outcomes if o.answered]
