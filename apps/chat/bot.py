@@ -50,6 +50,13 @@ class ReplyInProgress(BotError):
     pass
 
 
+class ConversationEnded(BotError):
+    """The session is complete: it takes no more messages (the caller's mistake, not the bot's)."""
+
+    def __init__(self) -> None:
+        super().__init__("This conversation has ended")
+
+
 @dataclass
 class BotReply:
     human: ChatMessage
@@ -77,7 +84,7 @@ def respond(
     `history`: the conversation before this message, when the caller holds it already (a session
     it has just started and filled); otherwise it is read from the chat."""
     if session.is_complete:
-        raise BotError("This conversation has ended")
+        raise ConversationEnded()
     # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
     human, created = _store_human_message(session, text, message_id, attachments or [], hidden, claim=True)
     if not created:
@@ -118,7 +125,7 @@ def receive_message(
 ) -> ChatMessage:
     """Store an inbound message now and answer it later (`respond` with the same message id)."""
     if session.is_complete:
-        raise BotError("This conversation has ended")
+        raise ConversationEnded()
     return _store_human_message(session, text, message_id, attachments or [], False)[0]
 
 

@@ -40,6 +40,7 @@ from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 
 POLL_LIMIT = 50
+MAX_POLL_LIMIT = 200
 
 
 class WidgetView(APIView):
@@ -234,14 +235,20 @@ class ChatPoll(WidgetView):
         session = _session(request, session_id)
         messages = session.chat.messages.exclude(metadata__contains={"hidden": True}).order_by("created_at", "id")
         if since := request.query_params.get("since"):
-            moment = parse_datetime(since)
+            try:
+                moment = parse_datetime(since)
+            except ValueError:  # well-formed but not a date, e.g. month 13
+                moment = None
             if moment is None:
                 raise ValidationError({"since": ["Not an ISO 8601 date-time"]})
             messages = messages.filter(created_at__gt=moment)
         try:
-            limit = min(int(request.query_params.get("limit", POLL_LIMIT)), 200)
+            limit = int(request.query_params.get("limit", POLL_LIMIT))
         except ValueError:
             raise ValidationError({"limit": ["Not a number"]}) from None
+        if limit < 1:
+            raise ValidationError({"limit": ["At least 1"]})
+        limit = min(limit, MAX_POLL_LIMIT)
         page = list(messages[: limit + 1])
         return Response(
             {
