@@ -26,6 +26,7 @@ NUL_OR_SURROGATE = "may not contain NUL characters or unpaired surrogates"
 # A JSON string (with its escapes) or one of the characters that shape the nesting.
 # Error paths name at most this many levels: enough to find the field, short enough to read.
 PATH_LEVELS = 4
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]', re.DOTALL)
 
 
@@ -180,7 +181,7 @@ def scrub_text(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        text = _SURROGATE.sub("\ufffd", text)
     return text
 
 
