@@ -29,6 +29,7 @@ from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
+from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
 from apps.utils.single_statement import insert_and_update
 
@@ -266,8 +267,9 @@ def _store_reply(
         team_id=session.team_id,
         chat_id=session.chat_id,
         message_type=ChatMessage.Type.AI,
-        content=result.output,
-        tags=result.output_tags,
+        # A model or a node may write a NUL: scrubbed (U+FFFD), as the reply must still be stored.
+        content=storable.scrub(result.output),
+        tags=storable.scrub(result.output_tags),
         reply_to=human,
         metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
     )
@@ -307,13 +309,13 @@ def _store_reply_with_changes(
     # (the API's tags and state, a team member editing participant data) is kept.
     if changes.participant_data:
         data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
-        data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
+        data_row.data = storable.scrub(_apply_changes(data_row.data, run.participant_data, result.participant_data))
         data_row.save(update_fields=["data", "updated_at"])
     changed = list(ACTIVITY_FIELDS)
     if changes.session:
         session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
-        session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
-        session.tags = sorted({*(session_row.tags or []), *changes.new_tags})
+        session.state = storable.scrub(_apply_changes(session_row.state, run.session_state, result.session_state))
+        session.tags = sorted({*(session_row.tags or []), *storable.scrub(sorted(changes.new_tags))})
         changed += ["state", "tags"]
     if changes.ended:
         session.status = ExperimentSession.Status.COMPLETE

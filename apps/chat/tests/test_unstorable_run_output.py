@@ -10,6 +10,7 @@ from apps.experiments.actions import create_chatbot
 from apps.pipelines.actions import create_pipeline
 from apps.pipelines.sandbox.limits import SandboxLimits
 from apps.pipelines.tests.graphs import linear, node
+from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.trace.models import Trace
 from apps.trace.writer import flush_traces
 from apps.utils.factories.experiments import session_for
@@ -40,3 +41,14 @@ def test_unstorable_text_from_a_code_node_is_scrubbed_and_everything_is_stored(t
     assert session.tags == ["t\ufffd"]
     assert flush_traces(timeout=10)
     assert Trace.objects.filter(pk=reply.trace_id).exists()
+
+
+def test_a_model_reply_with_a_nul_is_stored_scrubbed_with_its_trace(team):
+    from apps.utils.factories.experiments import simple_chatbot
+
+    session = session_for(simple_chatbot(team))
+    with use_fake_llm("fine\x00"):
+        reply = respond(session, "hello")
+    assert ChatMessage.objects.get(pk=reply.reply.pk).content == "fine\ufffd"
+    assert flush_traces(timeout=10)
+    assert Trace.objects.get(pk=reply.trace_id).spans.exists()
