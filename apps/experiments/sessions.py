@@ -14,6 +14,7 @@ from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Team
+from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
 
 
@@ -48,6 +49,7 @@ def start_session(
     working = experiment.working
     if participant.team_id != working.team_id:
         raise ChatbotActionError("The participant belongs to another team")
+    storable.check_json(state or {}, "state")
     if not is_allowed(working, participant):
         raise ChatbotActionError("This participant is not on the chatbot's allow-list")
     needs_consent = platform == "web" and working.consent_form_id is not None
@@ -68,8 +70,13 @@ def add_messages(*, session: ExperimentSession, messages: Iterable[tuple[str, st
     """Store earlier turns of a conversation, (message type, text) each, as a client that starts a
     session with its history gives them (the sessions API, the OpenAI-compatible endpoint)."""
     rows = [
-        ChatMessage(team_id=session.team_id, chat=session.chat, message_type=message_type, content=text)
-        for message_type, text in messages
+        ChatMessage(
+            team_id=session.team_id,
+            chat=session.chat,
+            message_type=message_type,
+            content=storable.check_text(text, f"messages[{index}].content"),
+        )
+        for index, (message_type, text) in enumerate(messages)
     ]
     if rows:  # bulk_create opens a transaction even for nothing
         ChatMessage.objects.bulk_create(rows)
@@ -180,6 +187,7 @@ def end_session(*, session: ExperimentSession) -> ExperimentSession:
 @transaction.atomic
 def add_session_tags(*, session: ExperimentSession, tags: Iterable[str]) -> list[str]:
     """Add tags to the session (existing ones are kept, each tag once); returns all its tags."""
+    tags = storable.check_json(list(tags), "tags")
     row = _locked(session)
     row.tags = sorted({*(row.tags or []), *tags})
     row.save(update_fields=["tags", "updated_at"])
@@ -203,6 +211,7 @@ def update_session_state(*, session: ExperimentSession, state: dict[str, Any]) -
     """Merge these keys into the session state (what pipelines read and write); returns the new state."""
     if not isinstance(state, dict):
         raise ChatbotActionError("The session state must be a JSON object")
+    storable.check_json(state, "state")
     row = _locked(session)
     row.state = {**(row.state or {}), **state}
     row.save(update_fields=["state", "updated_at"])

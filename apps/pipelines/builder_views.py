@@ -131,6 +131,8 @@ def builder_save(request, team_slug: str, pk: int):
         issues = actions.save_pipeline_data(pipeline=pipeline, data=data, expected_revision=revision)
     except StaleEdit as error:
         return _error(str(error), 409, edit_revision=error.current_revision)
+    except storable.Unstorable as error:
+        return _error(str(error), field=error.field)
     except PipelineActionError as error:
         return _error(str(error))
     return JsonResponse({"edit_revision": pipeline.edit_revision, "issues": [issue.as_dict() for issue in issues]})
@@ -153,6 +155,8 @@ def builder_versions(request, team_slug: str, pk: int):
         version = actions.create_pipeline_version(pipeline=pipeline, description=description.strip())
     except PipelineNotValid as error:
         return _error(str(error), issues=[issue.as_dict() for issue in error.issues])
+    except storable.Unstorable as error:
+        return _error(str(error), field=error.field)
     except PipelineActionError as error:
         return _error(str(error))
     return JsonResponse({"version_number": version.version_number}, status=201)
