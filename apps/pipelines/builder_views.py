@@ -41,7 +41,9 @@ def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
 
 
 def _bad_json(error: BadJson) -> JsonResponse:
-    return _error(str(error), **({"field": error.field} if error.field else {}))
+    if error.field:
+        return _error(str(error), field=error.field)
+    return _error(str(error))
 
 
 def _json_body(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from langchain_core.messages import BaseMessage
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
@@ -32,6 +32,29 @@ from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.streaming import reply_stream
 from apps.experiments.sessions import add_messages
 from apps.utils import storable
+
+
+class OpenAIErrorDetailSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField(help_text="invalid_request_error, authentication_error or server_error")
+    param = serializers.CharField(allow_null=True, help_text="The request field at fault, e.g. messages[0].content")
+    code = serializers.CharField(allow_null=True)
+
+
+class OpenAIErrorSerializer(serializers.Serializer):
+    error = OpenAIErrorDetailSerializer()
+
+
+OPENAI_ERRORS = {
+    status: OpenApiResponse(OpenAIErrorSerializer, description=description)
+    for status, description in [
+        (400, "Bad input (the field is in `param`); nothing is stored"),
+        (401, "No valid API key"),
+        (404, "Unknown chatbot or version"),
+        (413, "The last message is too long"),
+        (502, "The chatbot could not answer; nothing is stored"),
+    ]
+}
 
 
 class ChatMessageInSerializer(serializers.Serializer):
@@ -125,7 +148,7 @@ def _first_error(detail, path: str = "") -> tuple[str | None, str, str]:
                 nested = isinstance(value, dict | list)
                 return _first_error(value, f"{path}[{index}]" if nested else path)
     text = str(detail)
-    return path or None, text, detail.code if isinstance(detail, ErrorDetail) else ""
+    return path or None, text, str(detail.code or "") if isinstance(detail, ErrorDetail) else ""
 
 
 class ChatCompletions(APIView):
@@ -136,7 +159,7 @@ class ChatCompletions(APIView):
         summary="OpenAI-compatible chat completion",
         tags=["OpenAI"],
         request=ChatCompletionRequestSerializer,
-        responses={200: dict},
+        responses={200: dict, **OPENAI_ERRORS},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
         if (refused := _too_many_messages(request)) is not None:
