@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.chat.models import Chat, ChatMessage
@@ -81,6 +82,20 @@ def add_messages(*, session: ExperimentSession, messages: Iterable[tuple[str, st
     if rows:  # bulk_create opens a transaction even for nothing
         ChatMessage.objects.bulk_create(rows)
     return rows
+
+
+@transaction.atomic
+def discard_session(*, session: ExperimentSession, created_since: datetime) -> None:
+    """Remove a session whose request failed before a reply was stored (a streamed OpenAI request
+    has answered 200 by then, so it cannot roll back): its chat and messages, and the participant
+    and participant data the request created (at or after `created_since`) when nothing else uses them."""
+    ExperimentSession.objects.filter(pk=session.pk).delete()
+    Chat.objects.filter(pk=session.chat_id).delete()  # with its messages
+    new_data = ParticipantData.objects.filter(participant_id=session.participant_id, created_at__gte=created_since)
+    new_data.filter(experiment_id=session.experiment_id).delete()
+    Participant.objects.filter(pk=session.participant_id, created_at__gte=created_since).exclude(
+        Exists(ExperimentSession.objects.filter(participant_id=OuterRef("pk")))
+    ).exclude(Exists(ParticipantData.objects.filter(participant_id=OuterRef("pk")))).delete()
 
 
 def give_consent(*, session: ExperimentSession) -> ExperimentSession:

@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
 from apps.api.tests.test_widget_api import ORIGIN, start, widget_client
@@ -126,6 +127,35 @@ def test_openai_model_failure_leaves_no_session_behind(api, chatbot):
     assert not ExperimentSession.objects.exists()
     assert not ChatMessage.objects.exists()
     assert not Participant.objects.exists()
+
+
+def test_openai_streamed_model_failure_leaves_no_session_behind(api, chatbot):
+    body = {"stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with use_fake_llm(errors.AuthenticationFailed("The API key for provider 'OpenAI' was rejected")):
+        response = api.post(openai_path(chatbot), body, format="json")
+        raw = b"".join(async_to_sync(_collect)(response))
+    assert b"was rejected" in raw
+    assert raw.endswith(b"data: [DONE]\n\n")
+    assert not ExperimentSession.objects.exists()
+    assert not ChatMessage.objects.exists()
+    assert not Participant.objects.exists()
+    assert not ParticipantData.objects.exists()
+
+
+def test_a_failed_stream_keeps_the_participant_of_earlier_requests(api, chatbot):
+    with use_fake_llm("fine"):
+        first = api.post(openai_path(chatbot), {"messages": [{"role": "user", "content": "Hi"}]}, format="json")
+    assert first.status_code == 200
+    body = {"stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with use_fake_llm(errors.AuthenticationFailed("rejected")):
+        async_to_sync(_collect)(api.post(openai_path(chatbot), body, format="json"))
+    assert ExperimentSession.objects.count() == 1
+    assert Participant.objects.count() == 1
+    assert ParticipantData.objects.count() == 1
+
+
+async def _collect(response) -> list[bytes]:
+    return [chunk async for chunk in response.streaming_content]
 
 
 def test_openai_unknown_chatbot_is_404_in_openais_shape(api):

@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from langchain_core.messages import BaseMessage
 from rest_framework import serializers
@@ -30,7 +33,7 @@ from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, che
 from apps.api.resource_serializers import MESSAGE_TYPES
 from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.streaming import reply_stream
-from apps.experiments.sessions import add_messages
+from apps.experiments.sessions import add_messages, discard_session
 from apps.utils import storable
 
 
@@ -178,10 +181,13 @@ class ChatCompletions(APIView):
         history = history_messages(turns)  # what is stored next: the run need not read it back
         model_name = data.get("model") or experiment.name
         if data["stream"]:
+            started = timezone.now()
             session = _new_session(request, experiment, turns)
             completion_id = f"chatcmpl-{session.public_id.hex}"
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
-            stream = _stream(session, messages[-1][1], served, history, completion_id, model_name, include_usage)
+            stream = _stream(
+                session, messages[-1][1], served, history, completion_id, model_name, include_usage, started
+            )
             response = StreamingHttpResponse(stream, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
@@ -221,10 +227,18 @@ def _new_session(request: Request, experiment, turns: list[tuple[str, str]]):
 
 
 async def _stream(
-    session, text: str, version, history: list[BaseMessage], completion_id: str, model: str, include_usage: bool
+    session,
+    text: str,
+    version,
+    history: list[BaseMessage],
+    completion_id: str,
+    model: str,
+    include_usage: bool,
+    started: datetime,
 ) -> AsyncIterator[bytes]:
     """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
-    async iterator: under ASGI Django would buffer a sync one to the end)."""
+    async iterator: under ASGI Django would buffer a sync one to the end). When the model fails, the
+    session the request made is discarded: a failed request leaves nothing behind."""
     created = int(time.time())
 
     def chunk(choices: list[dict], **extra) -> bytes:
@@ -245,6 +259,7 @@ async def _stream(
         elif event.kind == "done":
             reply = event.reply
         elif event.kind == "error":
+            await sync_to_async(discard_session)(session=session, created_since=started)
             message = str(event.error) if event.error else "The chatbot could not answer"
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
     yield delta({}, "stop")
