@@ -35,8 +35,7 @@ class ParticipantDataForm(forms.Form):
         try:
             value = storable.loads(text)
         except storable.Unstorable as error:
-            where = f"At {error.field}: " if error.field else ""
-            raise forms.ValidationError(f"{where}{error.message}") from None
+            raise storable.form_error(error) from None
         except ValueError as error:
             raise forms.ValidationError(f"This is not valid JSON: {error}.") from None
         if not isinstance(value, dict):

@@ -16,7 +16,9 @@ import math
 import re
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
@@ -206,6 +208,36 @@ def error_detail(error: Unstorable) -> dict[str, list[str]]:
         return {"non_field_errors": [error.message]}
     top = re.split(r"[.\[]", error.field, maxsplit=1)[0] or error.field
     return {top: [error.message if top == error.field else f"{error.field}: {error.message}"]}
+
+
+def form_error(error: Unstorable) -> forms.ValidationError:
+    """A form field's error for what `loads` refused inside the field's JSON."""
+    return forms.ValidationError(f"At {error.field}: {error.message}" if error.field else error.message)
+
+
+class JSONFormField(forms.JSONField):
+    """Django's form JSONField, parsed by `loads`: deep or unstorable JSON is a field error, not a 500."""
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values or not isinstance(value, str | bytes):
+            return super().to_python(value)
+        try:
+            return loads(value)
+        except Unstorable as error:
+            raise form_error(error) from None
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+    def bound_data(self, data, initial):
+        # What is shown again after an invalid submission: the text as typed when `loads` refuses it.
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        try:
+            return loads(data)
+        except ValueError:
+            return InvalidJSONInput(data)
 
 
 def json_body(request: HttpRequest) -> Any:
