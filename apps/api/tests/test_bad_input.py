@@ -276,3 +276,15 @@ def test_bearer_key_errors_keep_their_status(chatbot):
     response = client.post(openai_path(chatbot), {"messages": [{"role": "user", "content": "hi"}]}, format="json")
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
+
+
+def test_widget_context_sent_as_a_form_is_checked_too(widget, chatbot):
+    client = widget_client(widget)
+    started = start(client, chatbot).json()
+    client.credentials(
+        HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=started["session_token"]
+    )
+    response = client.post(f"/api/chat/{started['session_id']}/message/", {"message": "hi", "context.page": "a\x00"})
+    assert response.status_code == 400
+    assert "context" in response.json()
+    assert not ChatMessage.objects.exists()
