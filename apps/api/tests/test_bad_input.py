@@ -288,3 +288,10 @@ def test_widget_context_sent_as_a_form_is_checked_too(widget, chatbot):
     assert response.status_code == 400
     assert "context" in response.json()
     assert not ChatMessage.objects.exists()
+
+
+def test_an_api_url_that_matches_nothing_is_a_json_404(api, client):
+    response = api.post("/api/chat/a%2Fb/upload/", {})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
