@@ -294,4 +294,6 @@ def test_an_api_url_that_matches_nothing_is_a_json_404(api, client):
     response = api.post("/api/chat/a%2Fb/upload/", {})
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+    response = api.post("/api/openai/a%2Fb/chat/completions", {}, format="json")
+    assert response.json()["error"]["code"] == "not_found"
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
