@@ -25,11 +25,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 NUL_OR_SURROGATE = "may not contain NUL characters or unpaired surrogates"
-# A JSON string (with its escapes) or one of the characters that shape the nesting.
 # Error paths name at most this many levels: enough to find the field, short enough to read.
 PATH_LEVELS = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]', re.DOTALL)
+# A JSON string (with its escapes) or one of the characters that shape the nesting.
+# (The string pattern is the unrolled loop: runs of plain characters are matched in one step.)
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]', re.DOTALL)
 
 
 class Unstorable(ValueError):
@@ -126,9 +127,10 @@ def _no_constant(name: str) -> float:
 
 def _too_deep(text: str, limit: int) -> str | None:
     """The path (`a.b[3]`, "" for the whole body) of the first container opened more than `limit`
-    levels deep, or None. A
-    scan of the tokens that shape the nesting: strings are skipped whole, so brackets in them do not
-    count, and malformed JSON is left for the parser to describe."""
+    levels deep, or None. A scan of the tokens that shape the nesting: strings are skipped whole, so
+    brackets in them do not count, and malformed JSON is left for the parser to describe."""
+    if text.count("[") + text.count("{") <= limit:  # most bodies: too few brackets to nest that deep
+        return None
     stack: list[list[Any]] = []  # per open container: [is an object, current key or index]
     last_string = ""
     for match in _TOKENS.finditer(text):
