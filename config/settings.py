@@ -219,6 +219,10 @@ USE_I18N = True
 USE_TZ = True
 
 # --- REST API ---------------------------------------------------------------------------------------
+# How deep JSON from outside may nest (containers in containers; a flat object is 1): deeper bodies,
+# form fields and values are refused with a 400 naming the field (apps/utils/storable.py).
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=64)
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
@@ -232,6 +236,13 @@ REST_FRAMEWORK = {
     # The client address of per-address limits is REMOTE_ADDR, or the address this many proxies back
     # in X-Forwarded-For: with 0 a client cannot pick its own address by sending the header.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
+    # JSON refused at the edge when PostgreSQL could not store it or it nests too deep.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.utils.storable.StorableJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "apps.utils.storable.exception_handler",
 }
 # Limits on anonymous writes (apps/api/throttles.py): "<n>/<sec|min|hour|day>", empty for none.
 WIDGET_SESSION_STARTS_PER_ADDRESS = env("WIDGET_SESSION_STARTS_PER_ADDRESS", default="20/min")

@@ -44,3 +44,5 @@ if settings.FAKE_LLM:  # benchmarks only (bench/message_path.py)
     from apps.web.bench_views import baseline_message
 
     urlpatterns += [path("bench/baseline/<int:chat_id>/", baseline_message)]  # type: ignore[list-item]
+
+handler404 = "apps.api.views.not_found.not_found"

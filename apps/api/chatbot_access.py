@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
-from apps.chat.bot import BotError, ReplyInProgress
+from apps.chat.bot import BotError, ConversationEnded, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import (
@@ -42,6 +42,12 @@ class ReplyPending(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The reply to this message is still being prepared; retry shortly."
     default_code = "reply_in_progress"
+
+
+class SessionEnded(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conversation has ended; start a new session."
+    default_code = "session_ended"
 
 
 def _uuid(value) -> uuid.UUID:
@@ -117,6 +123,8 @@ def check_message_size(text: str) -> None:
 def bot_error(error: BotError) -> APIException:
     if isinstance(error, ReplyInProgress):
         return ReplyPending()
+    if isinstance(error, ConversationEnded):
+        return SessionEnded()
     return BotUnavailable(str(error))
 
 

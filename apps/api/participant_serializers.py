@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.api.serializers import JsonObjectField
 from apps.participants.models import ParticipantData
 
 PLATFORMS = [
@@ -61,7 +62,7 @@ class ParticipantScheduleSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="ParticipantExperimentData")
 class ParticipantExperimentDataSerializer(serializers.Serializer):
     experiment = serializers.UUIDField(label="Experiment ID", help_text="The chatbot's id")
-    data = serializers.DictField(  # type: ignore[assignment]  # the API's field name
+    data = JsonObjectField(  # type: ignore[assignment]  # the API's field name
         required=False, label="Participant Data", help_text="Replaces their data"
     )
     schedules = ParticipantScheduleSerializer(

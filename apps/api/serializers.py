@@ -1,43 +1,21 @@
-from typing import Any
-
 from rest_framework import serializers
 
-
-def storable_in_jsonb(value: Any) -> bool:
-    """PostgreSQL's jsonb takes no NUL character and no unpaired surrogate in any string. Walked with
-    a stack, not recursion: a client may nest as deep as it likes."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item or not _encodable(item):
-                return False
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return True
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+from apps.utils import storable
 
 
 class JsonObjectField(serializers.DictField):
     """A JSON object to store in a jsonb column (session state): refused with a field error, not a
     database error, when PostgreSQL could not store it."""
 
-    default_error_messages = {"unstorable": "Text may not contain NUL characters or unpaired surrogates."}
-
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if not storable_in_jsonb(value):
-            self.fail("unstorable")
+        try:
+            # The parser has checked a JSON body already; this is for a value from anywhere else.
+            storable.check_json(value)
+        except storable.Unstorable as error:
+            raise serializers.ValidationError(
+                {error.field: [error.message]} if error.field else error.message
+            ) from None
         return value
 
 

@@ -29,6 +29,7 @@ from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
+from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
 from apps.utils.single_statement import insert_and_update
 
@@ -48,6 +49,13 @@ class BotError(Exception):
 
 class ReplyInProgress(BotError):
     pass
+
+
+class ConversationEnded(BotError):
+    """The session is complete: it takes no more messages (the caller's mistake, not the bot's)."""
+
+    def __init__(self) -> None:
+        super().__init__("This conversation has ended")
 
 
 @dataclass
@@ -77,7 +85,7 @@ def respond(
     `history`: the conversation before this message, when the caller holds it already (a session
     it has just started and filled); otherwise it is read from the chat."""
     if session.is_complete:
-        raise BotError("This conversation has ended")
+        raise ConversationEnded()
     # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
     human, created = _store_human_message(session, text, message_id, attachments or [], hidden, claim=True)
     if not created:
@@ -118,7 +126,7 @@ def receive_message(
 ) -> ChatMessage:
     """Store an inbound message now and answer it later (`respond` with the same message id)."""
     if session.is_complete:
-        raise BotError("This conversation has ended")
+        raise ConversationEnded()
     return _store_human_message(session, text, message_id, attachments or [], False, background=True)[0]
 
 
@@ -260,8 +268,9 @@ def _store_reply(
         team_id=session.team_id,
         chat_id=session.chat_id,
         message_type=ChatMessage.Type.AI,
-        content=result.output,
-        tags=result.output_tags,
+        # A model or a node may write a NUL: scrubbed (U+FFFD), as the reply must still be stored.
+        content=storable.scrub(result.output),
+        tags=storable.scrub(result.output_tags),
         reply_to=human,
         metadata={"trace_id": result.trace_id, "version": version.version_number, "routes": result.routes},
     )
@@ -301,13 +310,13 @@ def _store_reply_with_changes(
     # (the API's tags and state, a team member editing participant data) is kept.
     if changes.participant_data:
         data_row = ParticipantData.objects.select_for_update().get(pk=data.pk)
-        data_row.data = _apply_changes(data_row.data, run.participant_data, result.participant_data)
+        data_row.data = storable.scrub(_apply_changes(data_row.data, run.participant_data, result.participant_data))
         data_row.save(update_fields=["data", "updated_at"])
     changed = list(ACTIVITY_FIELDS)
     if changes.session:
         session_row = ExperimentSession.objects.select_for_update().only("state", "tags").get(pk=session.pk)
-        session.state = _apply_changes(session_row.state, run.session_state, result.session_state)
-        session.tags = sorted({*(session_row.tags or []), *changes.new_tags})
+        session.state = storable.scrub(_apply_changes(session_row.state, run.session_state, result.session_state))
+        session.tags = sorted({*(session_row.tags or []), *storable.scrub(sorted(changes.new_tags))})
         changed += ["state", "tags"]
     if changes.ended:
         session.status = ExperimentSession.Status.COMPLETE

@@ -14,6 +14,7 @@ from apps.pipelines.models import Pipeline
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.teams.config_cache import bump_config_revision
 from apps.teams.models import Team
+from apps.utils import storable
 
 
 def simple_pipeline_data(*, prompt: str, provider: LlmProvider, model: LlmProviderModel) -> dict:
@@ -60,6 +61,7 @@ def create_chatbot(*, team: Team, name: str, pipeline: Pipeline, description: st
 def create_chatbot_version(*, experiment: Experiment, description: str = "", publish: bool = False) -> Experiment:
     if not experiment.is_working_version:
         raise ChatbotActionError("Versions are made from the working copy.")
+    storable.check_text(description, "description")
     issues = pipeline_actions.pipeline_issues(experiment.pipeline)
     if issues:
         raise ChatbotActionError("Fix the pipeline first: " + "; ".join(issue.message for issue in issues[:3]))

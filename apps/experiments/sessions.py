@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.chat.models import Chat, ChatMessage
@@ -14,6 +15,7 @@ from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Team
+from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
 
 
@@ -48,6 +50,7 @@ def start_session(
     working = experiment.working
     if participant.team_id != working.team_id:
         raise ChatbotActionError("The participant belongs to another team")
+    storable.check_json(state or {}, "state")
     if not is_allowed(working, participant):
         raise ChatbotActionError("This participant is not on the chatbot's allow-list")
     needs_consent = platform == "web" and working.consent_form_id is not None
@@ -68,12 +71,31 @@ def add_messages(*, session: ExperimentSession, messages: Iterable[tuple[str, st
     """Store earlier turns of a conversation, (message type, text) each, as a client that starts a
     session with its history gives them (the sessions API, the OpenAI-compatible endpoint)."""
     rows = [
-        ChatMessage(team_id=session.team_id, chat=session.chat, message_type=message_type, content=text)
-        for message_type, text in messages
+        ChatMessage(
+            team_id=session.team_id,
+            chat=session.chat,
+            message_type=message_type,
+            content=storable.check_text(text, f"messages[{index}].content"),
+        )
+        for index, (message_type, text) in enumerate(messages)
     ]
     if rows:  # bulk_create opens a transaction even for nothing
         ChatMessage.objects.bulk_create(rows)
     return rows
+
+
+@transaction.atomic
+def discard_session(*, session: ExperimentSession, created_since: datetime) -> None:
+    """Remove a session whose request failed before a reply was stored (a streamed OpenAI request
+    has answered 200 by then, so it cannot roll back): its chat and messages, and the participant
+    and participant data the request created (at or after `created_since`) when nothing else uses them."""
+    ExperimentSession.objects.filter(pk=session.pk).delete()
+    Chat.objects.filter(pk=session.chat_id).delete()  # with its messages
+    new_data = ParticipantData.objects.filter(participant_id=session.participant_id, created_at__gte=created_since)
+    new_data.filter(experiment_id=session.experiment_id).delete()
+    Participant.objects.filter(pk=session.participant_id, created_at__gte=created_since).exclude(
+        Exists(ExperimentSession.objects.filter(participant_id=OuterRef("pk")))
+    ).exclude(Exists(ParticipantData.objects.filter(participant_id=OuterRef("pk")))).delete()
 
 
 def give_consent(*, session: ExperimentSession) -> ExperimentSession:
@@ -180,6 +202,7 @@ def end_session(*, session: ExperimentSession) -> ExperimentSession:
 @transaction.atomic
 def add_session_tags(*, session: ExperimentSession, tags: Iterable[str]) -> list[str]:
     """Add tags to the session (existing ones are kept, each tag once); returns all its tags."""
+    tags = storable.check_json(list(tags), "tags")
     row = _locked(session)
     row.tags = sorted({*(row.tags or []), *tags})
     row.save(update_fields=["tags", "updated_at"])
@@ -203,6 +226,7 @@ def update_session_state(*, session: ExperimentSession, state: dict[str, Any]) -
     """Merge these keys into the session state (what pipelines read and write); returns the new state."""
     if not isinstance(state, dict):
         raise ChatbotActionError("The session state must be a JSON object")
+    storable.check_json(state, "state")
     row = _locked(session)
     row.state = {**(row.state or {}), **state}
     row.save(update_fields=["state", "updated_at"])

@@ -8,6 +8,7 @@ from apps.experiments.models import Experiment
 from apps.experiments.sessions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Team
+from apps.utils import storable
 
 
 class ParticipantActionError(Exception):
@@ -21,6 +22,7 @@ def set_participant_data(*, participant: Participant, chatbot: Experiment, data:
         raise ParticipantActionError("The chatbot belongs to another team.")
     if not isinstance(data, dict):
         raise ParticipantActionError("Participant data must be a JSON object.")
+    storable.check_json(data, "data")  # the edges refused it already; nothing else may store it either
     row, _ = ParticipantData.objects.select_for_update().get_or_create(
         team_id=participant.team_id, participant=participant, experiment=chatbot
     )

@@ -6,6 +6,8 @@ import json
 
 from django import forms
 
+from apps.utils import storable
+
 
 class ParticipantFilterForm(forms.Form):
     q = forms.CharField(max_length=320, required=False, label="Search")
@@ -31,11 +33,11 @@ class ParticipantDataForm(forms.Form):
         if not text:
             return {}
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
-            ) from error
+            value = storable.loads(text)
+        except storable.Unstorable as error:
+            raise storable.form_error(error) from None
+        except ValueError as error:
+            raise forms.ValidationError(f"This is not valid JSON: {error}.") from None
         if not isinstance(value, dict):
             raise forms.ValidationError("Participant data must be a JSON object: {…}, not a list or a single value.")
         return value

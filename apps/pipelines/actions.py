@@ -14,6 +14,7 @@ from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.validation import ValidationIssue, validate_pipeline
 from apps.teams.config_cache import bump_config_revision
 from apps.teams.models import Team
+from apps.utils import storable
 
 
 def create_pipeline(*, team: Team, name: str, data: dict[str, Any] | None = None, description: str = "") -> Pipeline:
@@ -27,6 +28,7 @@ def save_pipeline_data(*, pipeline: Pipeline, data: dict[str, Any], expected_rev
     validation issues (a draft may be saved invalid; publishing requires a valid graph)."""
     if not pipeline.is_working_version:
         raise PipelineActionError("Versions cannot be edited; edit the working copy.")
+    storable.check_json(data, "data")
     locked = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
     if locked.edit_revision != expected_revision:
         raise StaleEdit(locked.edit_revision)
@@ -48,6 +50,7 @@ def pipeline_issues(pipeline: Pipeline) -> list[ValidationIssue]:
 def create_pipeline_version(*, pipeline: Pipeline, description: str = "") -> Pipeline:
     if not pipeline.is_working_version:
         raise PipelineActionError("Only the working copy can be versioned.")
+    storable.check_text(description, "description")
     issues = pipeline_issues(pipeline)
     if issues:
         message = "Fix the pipeline before versioning it: " + "; ".join(i.message for i in issues[:3])

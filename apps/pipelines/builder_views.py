@@ -6,7 +6,6 @@ the builder read-only, and writes need `pipelines.change_pipeline`. Errors are J
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -22,6 +21,7 @@ from apps.pipelines.models import Pipeline
 from apps.pipelines.streaming import BadRunRequest, RunRequest, run_event_stream
 from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
+from apps.utils import storable
 from apps.utils.sse import event_stream_response
 
 VIEW = "pipelines.view_pipeline"
@@ -31,20 +31,30 @@ READ_ONLY = "This pipeline is read-only here: versions cannot be edited, and you
 
 
 class BadJson(ValueError):
-    pass
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
+def _bad_json(error: BadJson) -> JsonResponse:
+    if error.field:
+        return _error(str(error), field=error.field)
+    return _error(str(error))
+
+
 def _json_body(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, Any]:
     if allow_empty and not request.body.strip():
         return {}
     try:
-        body = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadJson(f"The body is not JSON: {error}") from error
+        body = storable.json_body(request)
+    except storable.Unstorable as error:  # NUL, a lone surrogate, nested too deep: named, never stored
+        raise BadJson(f"'{error.field}': {error.message}" if error.field else error.message, error.field) from None
+    except ValueError as error:
+        raise BadJson(f"The body is not JSON: {error}") from None
     if not isinstance(body, dict):
         raise BadJson("The body must be a JSON object")
     return body
@@ -113,7 +123,7 @@ def builder_save(request, team_slug: str, pk: int):
     try:
         body = _json_body(request)
     except BadJson as error:
-        return _error(str(error))
+        return _bad_json(error)
     data, revision = body.get("data"), body.get("edit_revision")
     if not isinstance(data, dict):
         return _error("'data' must be a pipeline graph: an object with 'nodes' and 'edges'")
@@ -123,6 +133,8 @@ def builder_save(request, team_slug: str, pk: int):
         issues = actions.save_pipeline_data(pipeline=pipeline, data=data, expected_revision=revision)
     except StaleEdit as error:
         return _error(str(error), 409, edit_revision=error.current_revision)
+    except storable.Unstorable as error:
+        return _error(str(error), field=error.field)
     except PipelineActionError as error:
         return _error(str(error))
     return JsonResponse({"edit_revision": pipeline.edit_revision, "issues": [issue.as_dict() for issue in issues]})
@@ -137,7 +149,7 @@ def builder_versions(request, team_slug: str, pk: int):
     try:
         body = _json_body(request, allow_empty=True)
     except BadJson as error:
-        return _error(str(error))
+        return _bad_json(error)
     description = body.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_LENGTH:
         return _error(f"'description' must be text of at most {MAX_DESCRIPTION_LENGTH} characters")
@@ -145,6 +157,8 @@ def builder_versions(request, team_slug: str, pk: int):
         version = actions.create_pipeline_version(pipeline=pipeline, description=description.strip())
     except PipelineNotValid as error:
         return _error(str(error), issues=[issue.as_dict() for issue in error.issues])
+    except storable.Unstorable as error:
+        return _error(str(error), field=error.field)
     except PipelineActionError as error:
         return _error(str(error))
     return JsonResponse({"version_number": version.version_number}, status=201)
@@ -166,6 +180,8 @@ async def builder_test(request, team_slug: str, pk: int):
     pipeline = await sync_to_async(_pipeline)(request, pk)
     try:
         run = RunRequest.from_json(_json_body(request))
-    except (BadJson, BadRunRequest) as error:
+    except BadJson as error:
+        return _bad_json(error)
+    except BadRunRequest as error:
         return _error(str(error))
     return event_stream_response(run_event_stream(pipeline, run, _trace_url(team_slug)))

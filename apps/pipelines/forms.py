@@ -1,6 +1,6 @@
-import json
-
 from django import forms
+
+from apps.utils import storable
 
 MAX_IMPORT_BYTES = 2_000_000
 
@@ -19,14 +19,16 @@ class PipelineImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return storable.loads(upload.read())
+        except storable.Unstorable as error:
+            raise storable.form_error(error) from None
+        except ValueError as error:
             raise forms.ValidationError(f"The file is not JSON: {error}") from error
 
 
 class TestRunForm(forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000)
-    participant_data = forms.JSONField(required=False, initial=dict, help_text="A JSON object (optional)")
+    participant_data = storable.JSONFormField(required=False, initial=dict, help_text="A JSON object (optional)")
 
     def clean_participant_data(self):
         data = self.cleaned_data.get("participant_data") or {}

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from apps.pipelines.runtime.repository import TraceRecord
 from apps.trace.models import Span, Trace
+from apps.utils import storable
 from apps.utils.batch_writer import BatchWriter
 
 _ID_BLOCK = 50
@@ -72,17 +73,19 @@ def is_reserved(trace_id: int) -> bool:
 
 
 def trace_rows(trace_id: int, team_id: int, record: TraceRecord) -> tuple[Trace, list[Span]]:
-    """The unsaved rows of one run's trace."""
+    """The unsaved rows of one run's trace, scrubbed of what PostgreSQL cannot store (a NUL from a
+    model or a node): one bad value must not lose the batch's traces."""
+    scrub = storable.scrub
     trace = Trace(
         pk=trace_id,
         team_id=team_id,
         pipeline_id=record.pipeline_id,
         chatbot_id=record.chatbot_id,
         session_id=record.session_id,
-        input=record.input,
-        output=record.output,
+        input=scrub(record.input),
+        output=scrub(record.output),
         status=record.status,
-        error=record.error,
+        error=scrub(record.error),
         started_at=record.started_at,
         duration_ms=record.duration_ms,
     )
@@ -92,14 +95,14 @@ def trace_rows(trace_id: int, team_id: int, record: TraceRecord) -> tuple[Trace,
             trace_id=trace_id,
             position=position,
             node_id=span.node_id,
-            node_name=span.node_name,
+            node_name=scrub(span.node_name),
             node_type=span.node_type,
-            input=span.input,
-            output=span.output,
-            error=span.error,
+            input=scrub(span.input),
+            output=scrub(span.output),
+            error=scrub(span.error),
             started_at=span.started_at,
             duration_ms=span.duration_ms,
-            details=span.details,
+            details=scrub(span.details),
         )
         for position, span in enumerate(record.spans)
     ]

@@ -1,12 +1,16 @@
 """Model fields whose values are encrypted at rest (see apps.utils.encryption)."""
 
 import json
+import re
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from apps.utils import encryption
+from apps.utils import encryption, storable
+
+# How json.dumps (ASCII escapes) writes a NUL or a surrogate: only then is a read value scrubbed.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class EncryptedTextField(models.TextField):
@@ -41,7 +45,14 @@ class EncryptedJSONField(models.Field):
         return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection) -> Any:
-        return None if value is None else json.loads(encryption.decrypt(value))
+        if value is None:
+            return None
+        text = encryption.decrypt(value)
+        if _ESCAPED_UNSTORABLE.search(text) is None:
+            return json.loads(text)
+        # Stored before the edges refused it (a NUL, a lone surrogate): read it scrubbed, so the pages
+        # that show it render and the value can be edited and saved.
+        return storable.scrub(json.loads(text))
 
     def to_python(self, value):
         if isinstance(value, str):

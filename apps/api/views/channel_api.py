@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +28,11 @@ class IncomingApiMessage(APIView):
         summary="New API message",
         tags=["Channels"],
         request=ApiMessageSerializer,
-        responses={200: ApiResponseMessageSerializer},
+        responses={
+            200: ApiResponseMessageSerializer,
+            409: OpenApiResponse(description="The session has ended, or its previous message is still being answered"),
+            502: OpenApiResponse(description="The chatbot could not answer (the reason is in `detail`)"),
+        },
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None) -> Response:
         serializer = ApiMessageSerializer(data=request.data)

@@ -3,20 +3,27 @@
 
 Each request is a new session: the request's earlier messages become the session's history and the
 last user message is answered. `stream: true` answers with `chat.completion.chunk` server-sent
-events, one per token, then `data: [DONE]`."""
+events, one per token, then `data: [DONE]`.
+
+Errors are in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`), and a request that
+fails before its reply is stored (bad input, the model failing) leaves no session behind."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import transaction
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from langchain_core.messages import BaseMessage
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +33,31 @@ from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, che
 from apps.api.resource_serializers import MESSAGE_TYPES
 from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.streaming import reply_stream
-from apps.experiments.sessions import add_messages
+from apps.experiments.sessions import add_messages, discard_session
+from apps.utils import storable
+
+
+class OpenAIErrorDetailSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField(help_text="invalid_request_error, authentication_error or server_error")
+    param = serializers.CharField(allow_null=True, help_text="The request field at fault, e.g. messages[0].content")
+    code = serializers.CharField(allow_null=True)
+
+
+class OpenAIErrorSerializer(serializers.Serializer):
+    error = OpenAIErrorDetailSerializer()
+
+
+OPENAI_ERRORS = {
+    status: OpenApiResponse(OpenAIErrorSerializer, description=description)
+    for status, description in [
+        (400, "Bad input (the field is in `param`); nothing is stored"),
+        (401, "No valid API key"),
+        (404, "Unknown chatbot or version"),
+        (413, "The last message is too long"),
+        (502, "The chatbot could not answer; nothing is stored"),
+    ]
+}
 
 
 class ChatMessageInSerializer(serializers.Serializer):
@@ -75,20 +106,63 @@ def _usage(reply: BotReply) -> dict[str, int]:
     }
 
 
-def _text(content) -> str:
+def _text(content, index: int) -> str:
+    """A message's text: its content, or the text of its content parts (other parts are ignored)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    raise ValidationError({"messages": ["Message content must be text or a list of text parts"]})
+        texts = []
+        for number, part in enumerate(content):
+            text = part.get("text", "") if isinstance(part, dict) else None
+            if not isinstance(text, str):
+                field = f"messages[{index}].content[{number}]" + (".text" if isinstance(part, dict) else "")
+                raise ValidationError({field: ["A content part is an object whose text is a string"]})
+            texts.append(text)
+        return "".join(texts)
+    raise ValidationError({f"messages[{index}].content": ["Message content must be text or a list of text parts"]})
+
+
+def openai_exception_handler(error: Exception, context: dict) -> Response | None:
+    """The API's error answer, reshaped as OpenAI's SDKs expect it."""
+    response = storable.exception_handler(error, context)
+    if response is None:
+        return None
+    param, message, code = _first_error(response.data)
+    if isinstance(error, APIException) and not isinstance(error, ValidationError):
+        code = error.default_code if code in ("", "invalid") else code
+    kind = "server_error" if response.status_code >= 500 else "invalid_request_error"
+    if response.status_code in (401, 403):
+        kind = "authentication_error"
+    response.data = {"error": {"message": message, "type": kind, "param": param, "code": code or None}}
+    return response
+
+
+def _first_error(detail, path: str = "") -> tuple[str | None, str, str]:
+    """(field path, message, code) of the first error in DRF's nested error detail."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if value:
+                inner = key if key not in ("detail", "non_field_errors") else ""
+                joined = f"{path}.{inner}" if path and inner else path or inner
+                return _first_error(value, joined)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if value:
+                nested = isinstance(value, dict | list)
+                return _first_error(value, f"{path}[{index}]" if nested else path)
+    text = str(detail)
+    return path or None, text, str(detail.code or "") if isinstance(detail, ErrorDetail) else ""
 
 
 class ChatCompletions(APIView):
+    def get_exception_handler(self):
+        return openai_exception_handler
+
     @extend_schema(
         summary="OpenAI-compatible chat completion",
         tags=["OpenAI"],
         request=ChatCompletionRequestSerializer,
-        responses={200: dict},
+        responses={200: dict, **OPENAI_ERRORS},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
         if (refused := _too_many_messages(request)) is not None:
@@ -96,30 +170,38 @@ class ChatCompletions(APIView):
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        messages = [(m["role"], _text(m["content"])) for m in data["messages"]]
+        messages = [(m["role"], _text(m["content"], index)) for index, m in enumerate(data["messages"])]
         if messages[-1][0] != "user":
             raise ValidationError({"messages": ["The last message must be from the user"]})
         check_message_size(messages[-1][1])
         team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
-        session = start_api_session(request, experiment)
         turns = [(MESSAGE_TYPES[role], text) for role, text in messages[:-1] if role in ("user", "assistant")]
-        add_messages(session=session, messages=turns)
-        history = history_messages(turns)  # what was just stored: the run need not read it back
+        history = history_messages(turns)  # what is stored next: the run need not read it back
         model_name = data.get("model") or experiment.name
-        completion_id = f"chatcmpl-{session.public_id.hex}"
         if data["stream"]:
+            started = timezone.now()
+            session = _new_session(request, experiment, turns)
+            completion_id = f"chatcmpl-{session.public_id.hex}"
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
-            stream = _stream(session, messages[-1][1], served, history, completion_id, model_name, include_usage)
+            stream = _stream(
+                session, messages[-1][1], served, history, completion_id, model_name, include_usage, started
+            )
             response = StreamingHttpResponse(stream, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
             return response
         try:
-            reply = respond(session, messages[-1][1], version=served, history=history)
+            # One transaction: when the model fails, the session, its participant and its messages
+            # are not kept (the run's trace is, under the session id it would have had). It holds
+            # its connection while the model answers, unlike the other channels.
+            with transaction.atomic():
+                session = _new_session(request, experiment, turns)
+                reply = respond(session, messages[-1][1], version=served, history=history)
         except BotError as error:
             raise bot_error(error) from error
+        completion_id = f"chatcmpl-{session.public_id.hex}"
         return Response(
             {
                 "id": completion_id,
@@ -138,11 +220,25 @@ class ChatCompletions(APIView):
         )
 
 
+def _new_session(request: Request, experiment, turns: list[tuple[str, str]]):
+    session = start_api_session(request, experiment)
+    add_messages(session=session, messages=turns)
+    return session
+
+
 async def _stream(
-    session, text: str, version, history: list[BaseMessage], completion_id: str, model: str, include_usage: bool
+    session,
+    text: str,
+    version,
+    history: list[BaseMessage],
+    completion_id: str,
+    model: str,
+    include_usage: bool,
+    started: datetime,
 ) -> AsyncIterator[bytes]:
     """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
-    async iterator: under ASGI Django would buffer a sync one to the end)."""
+    async iterator: under ASGI Django would buffer a sync one to the end). When the model fails, the
+    session the request made is discarded: a failed request leaves nothing behind."""
     created = int(time.time())
 
     def chunk(choices: list[dict], **extra) -> bytes:
@@ -163,6 +259,7 @@ async def _stream(
         elif event.kind == "done":
             reply = event.reply
         elif event.kind == "error":
+            await sync_to_async(discard_session)(session=session, created_since=started)
             message = str(event.error) if event.error else "The chatbot could not answer"
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
     yield delta({}, "stop")

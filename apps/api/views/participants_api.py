@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +17,7 @@ from apps.api.participant_serializers import ParticipantDataUpdateRequestSeriali
 from apps.api.views.resources_api import CountedCursorPagination
 from apps.experiments.models import Experiment
 from apps.participants import actions, selectors
+from apps.utils.storable import StorableJSONParser, check_text
 
 DESCRIPTION = "GET: list participants for the team. POST: update/create participant data."
 
@@ -25,7 +25,7 @@ DESCRIPTION = "GET: list participants for the team. POST: update/create particip
 class Participants(GenericAPIView):
     serializer_class = ParticipantDetailSerializer
     pagination_class = CountedCursorPagination
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
 
     @extend_schema(
         operation_id="list_participants",
@@ -47,8 +47,9 @@ class Participants(GenericAPIView):
         params = request.query_params
         participants = selectors.participants_with_data(
             api_caller(request).team,
-            identifier=params.get("identifier", ""),
-            platform=params.get("platform", ""),
+            # Query parameters are text, filtered on in the database: NUL is refused here.
+            identifier=check_text(params.get("identifier", ""), "identifier"),
+            platform=check_text(params.get("platform", ""), "platform"),
             chatbot=_chatbot_filter(params.get("chatbot")),
         )
         page = self.paginate_queryset(participants)

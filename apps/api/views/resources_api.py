@@ -7,9 +7,10 @@ import re
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import ListAPIView, ListCreateAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
@@ -24,10 +25,10 @@ from apps.api.resource_serializers import (
     ExperimentSessionSerializer,
     ExperimentSessionWithMessagesSerializer,
 )
-from apps.api.serializers import storable_in_jsonb
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.sessions import add_messages
+from apps.utils.storable import check_json
 
 
 class CountedCursorPagination(CursorPagination):
@@ -37,6 +38,17 @@ class CountedCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-created_at"
+
+    def decode_cursor(self, request):
+        """DRF's decoding, with the position checked too: a cursor is opaque to clients, so one that
+        was not ours (a position that is not a time) is bad input, not a database error."""
+        try:
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None and parse_datetime(cursor.position) is None:
+                raise ValueError(cursor.position)
+        except (NotFound, ValueError):
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+        return cursor
 
     def paginate_queryset(self, queryset, request, view=None):
         self.count = None if request.query_params.get(self.cursor_query_param) else queryset.count()
@@ -121,8 +133,7 @@ class SessionList(ListCreateAPIView):
         if experiment := params.get("experiment"):
             sessions = sessions.filter(experiment__public_id=_uuid(experiment))
         if tags := _comma_separated(params.get("tags")):
-            if not storable_in_jsonb(tags):
-                raise ValidationError({"tags": ["Tags may not contain NUL characters"]})
+            check_json(tags, "tags")
             sessions = sessions.filter(tags__has_any_keys=tags)  # jsonb ?|: any element of the list
         if versions := _comma_separated(params.get("versions")):
             if not all(re.fullmatch(r"[0-9]{1,9}", version) for version in versions):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +14,7 @@ from apps.api.authentication import api_caller
 from apps.api.chatbot_access import session_for
 from apps.api.serializers import JsonObjectField
 from apps.experiments import sessions
+from apps.utils.storable import StorableJSONParser
 
 SESSION_ID = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="ID of the session")
 MAX_TAGS = 100
@@ -64,7 +64,7 @@ class EndSession(APIView):
 
 
 class SessionTags(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
 
     @extend_schema(
         operation_id="session_add_tags",
@@ -102,7 +102,7 @@ class SessionTags(APIView):
 
 
 class UpdateSessionState(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
 
     @extend_schema(
         operation_id="session_update_state",

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from apps.api.authentication import ApiKeyAuthentication
 from apps.api.chatbot_access import chatbot_version, check_message_size
 from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, WidgetMessageSerializer
+from apps.api.serializers import JsonObjectField
 from apps.api.throttles import SessionRateThrottle, WidgetStartAddressThrottle, WidgetStartOriginThrottle
 from apps.api.widget_access import (
     BadIdentitySignature,
@@ -40,6 +41,7 @@ from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 
 POLL_LIMIT = 50
+MAX_POLL_LIMIT = 200
 
 
 class WidgetView(APIView):
@@ -83,7 +85,7 @@ def _session(request, session_id) -> ExperimentSession:
 class StartSessionSerializer(serializers.Serializer):
     chatbot_id = serializers.UUIDField()
     version_number = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    session_data = serializers.DictField(required=False)
+    session_data = JsonObjectField(required=False)  # checked here too when sent as a form
     participant_remote_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     participant_name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     participant_remote_id_signature = serializers.CharField(
@@ -166,7 +168,7 @@ class ChatStart(WidgetView):
 
 class SendMessageSerializer(serializers.Serializer):
     message = serializers.CharField(trim_whitespace=False)
-    context = serializers.DictField(required=False)  # type: ignore[assignment]  # the API's field name
+    context = JsonObjectField(required=False)  # type: ignore[assignment]  # the API's field name
     attachment_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, help_text="List of file IDs from prior upload"
     )
@@ -234,14 +236,20 @@ class ChatPoll(WidgetView):
         session = _session(request, session_id)
         messages = session.chat.messages.exclude(metadata__contains={"hidden": True}).order_by("created_at", "id")
         if since := request.query_params.get("since"):
-            moment = parse_datetime(since)
+            try:
+                moment = parse_datetime(since)
+            except ValueError:  # well-formed but not a date, e.g. month 13
+                moment = None
             if moment is None:
                 raise ValidationError({"since": ["Not an ISO 8601 date-time"]})
             messages = messages.filter(created_at__gt=moment)
         try:
-            limit = min(int(request.query_params.get("limit", POLL_LIMIT)), 200)
+            limit = int(request.query_params.get("limit", POLL_LIMIT))
         except ValueError:
             raise ValidationError({"limit": ["Not a number"]}) from None
+        if limit < 1:
+            raise ValidationError({"limit": ["At least 1"]})
+        limit = min(limit, MAX_POLL_LIMIT)
         page = list(messages[: limit + 1])
         return Response(
             {

@@ -6,7 +6,6 @@ session token), never the browser's cookie, so the endpoint needs no CSRF token.
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from types import SimpleNamespace
@@ -26,6 +25,7 @@ from apps.api.widget_access import check_consent
 from apps.experiments.streaming import reply_events
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
+from apps.utils import storable
 
 ALLOWED_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
 
@@ -64,9 +64,11 @@ async def chat_message_stream(request, session_id: str):
     if request.method != "POST":
         return _with_cors(request, JsonResponse({"detail": "Use POST"}, status=405))
     try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError:
-        return _with_cors(request, JsonResponse({"detail": "The body is not JSON"}, status=400))
+        body = storable.json_body(request) if request.body else {}
+    except storable.Unstorable as error:
+        return _with_cors(request, JsonResponse(storable.error_detail(error), status=400))
+    except ValueError as error:
+        return _with_cors(request, JsonResponse({"detail": f"The body is not JSON: {error}"}, status=400))
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message.strip():
         return _with_cors(request, JsonResponse({"message": ["This field is required."]}, status=400))
@@ -84,6 +86,8 @@ async def chat_message_stream(request, session_id: str):
         return _with_cors(request, refused)
     except AttachmentError as error:
         return _with_cors(request, JsonResponse({"attachment_ids": [error.message]}, status=400))
+    if session.is_complete:
+        return _with_cors(request, JsonResponse({"detail": "This conversation has ended"}, status=409))
     events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None, attachments=attachments)
     stream = StreamingHttpResponse(events, content_type="text/event-stream")
     stream["Cache-Control"] = "no-cache"

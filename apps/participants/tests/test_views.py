@@ -133,3 +133,40 @@ def test_another_teams_participants_are_404(admin_client, team, other_team, chat
     assert admin_client.post(url(team, mine.pk, "data", theirs.pk), {field: "{}"}).status_code == 404
     assert not ParticipantData.objects.filter(experiment=theirs).exists()
     assert Participant.objects.filter(team=other_team).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"name": "A\\ud800"}', "unpaired surrogates"),
+        ('{"name": "A\\u0000"}', "NUL characters"),
+        ('{"a": ' + "[" * 5_000 + "]" * 5_000 + "}", "Nested more than"),
+        ('{"a": NaN}', "not valid JSON"),
+    ],
+)
+def test_participant_data_that_cannot_be_stored_is_a_form_error(admin_client, team, chatbot, text, error):
+    participant = session_for(chatbot).participant
+    field = f"chatbot-{chatbot.pk}-participant_data"
+    response = admin_client.post(url(team, participant.pk, "data", chatbot.pk), {field: text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field-error="participant_data"' in html
+    assert error in html
+    assert not ParticipantData.objects.filter(participant=participant, experiment=chatbot).exists()
+
+
+def test_data_stored_with_a_lone_surrogate_renders_and_can_be_edited(admin_client, team, chatbot):
+    """Stored before the edges refused it: the pages render it scrubbed, and saving it repairs it."""
+    participant = session_for(chatbot).participant
+    row = ParticipantData.objects.create(
+        team=team, participant=participant, experiment=chatbot, data={"name": "A\ud800", "note": "b\x00"}
+    )
+    for page in (url(team), url(team, participant.pk)):
+        assert admin_client.get(page).status_code == 200
+    html = admin_client.get(url(team, participant.pk)).content.decode()
+    assert "A\ufffd" in html
+    field = f"chatbot-{chatbot.pk}-participant_data"
+    response = admin_client.post(url(team, participant.pk, "data", chatbot.pk), {field: '{"name": "A\ufffd"}'})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.data == {"name": "A\ufffd"}

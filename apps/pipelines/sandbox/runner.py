@@ -48,6 +48,7 @@ from apps.pipelines.sandbox.errors import (
 from apps.pipelines.sandbox.helpers import HELPER_NAMES, HTTP_HELPERS, HelperHost
 from apps.pipelines.sandbox.limits import DEFAULT_LIMITS, SandboxLimits
 from apps.pipelines.sandbox.policy import CODE_FILENAME, child_policy
+from apps.utils import storable
 from apps.utils.os_sandbox import SandboxUnavailable, exit_status, python_binary, require_bwrap, sandboxed_command
 from apps.utils.seccomp import build_filter
 
@@ -237,18 +238,13 @@ def _dispatch(host: HelperHost, message: dict[str, Any], *, remaining: float) ->
 
 
 def _valid_text(text: str) -> str:
-    # Lone surrogates survive JSON but not UTF-8 (nor the database): replace them.
-    return text.encode("utf-8", "replace").decode("utf-8")
+    # NUL and lone surrogates survive JSON but not the database (nor UTF-8): the code's output,
+    # state, tags and logs are scrubbed, so the run and its trace are still stored.
+    return storable.scrub_text(text)
 
 
 def _valid_json(value: Any) -> Any:
-    if isinstance(value, str):
-        return _valid_text(value)
-    if isinstance(value, list):
-        return [_valid_json(item) for item in value]
-    if isinstance(value, dict):
-        return {_valid_text(key): _valid_json(item) for key, item in value.items()}
-    return value
+    return storable.scrub(value)
 
 
 def _refusal(message: str) -> dict[str, Any]:

@@ -60,3 +60,18 @@ def test_an_invalid_pipeline_shows_its_issues(admin_client, team):
     pipeline = actions.create_pipeline(team=team, name="Broken")  # Start and End, unconnected
     page = admin_client.get(url(team, pipeline.pk)).content.decode()
     assert "The End node cannot be reached from the Start node" in page
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"a": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", b'{"format": "x\\u0000"}', b'{"n": "\\ud800"}']
+)
+def test_an_import_or_test_run_that_cannot_be_stored_is_a_field_error(admin_client, team, content):
+    upload = io.BytesIO(content)
+    upload.name = "x.json"
+    response = admin_client.post(url(team, "import"), {"file": upload})
+    assert response.status_code == 400
+    assert 'data-field-error="file"' in response.content.decode()
+    pipeline = actions.create_pipeline(team=team, name="p")
+    response = admin_client.post(url(team, pipeline.pk, "run"), {"message": "hi", "participant_data": content.decode()})
+    assert response.status_code == 400
+    assert Pipeline.objects.filter(team=team).count() == 1
