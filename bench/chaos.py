@@ -171,7 +171,8 @@ def _restart_postgres() -> None:
         import pwd
 
         owner = pwd.getpwuid(data.stat().st_uid).pw_name
-    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data, user=owner, timeout=60)
+    # pgserver exports a function per PostgreSQL program, made at import time (so untyped).
+    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data, user=owner, timeout=60)  # type: ignore[attr-defined]
 
 
 def _restart_valkey(platform: subprocess.Popen) -> None:
