@@ -17,7 +17,6 @@ from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -192,14 +191,14 @@ class ChatCompletions(APIView):
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
             return response
+        started = timezone.now()
+        session = _new_session(request, experiment, turns)
         try:
-            # One transaction: when the model fails, the session, its participant and its messages
-            # are not kept (the run's trace is, under the session id it would have had). It holds
-            # its connection while the model answers, unlike the other channels.
-            with transaction.atomic():
-                session = _new_session(request, experiment, turns)
-                reply = respond(session, messages[-1][1], version=served, history=history)
+            reply = respond(session, messages[-1][1], version=served, history=history)
         except BotError as error:
+            # A failed request leaves nothing behind. Not one transaction around the run: that would
+            # hold a pooled connection while the model answers, which no other channel does (ADR 0011).
+            discard_session(session=session, created_since=started)
             raise bot_error(error) from error
         completion_id = f"chatcmpl-{session.public_id.hex}"
         return Response(
