@@ -142,3 +142,24 @@ def test_uploads_never_sent_are_deleted_after_a_day(session, media_root, django_
         assert delete_unattached_uploads.delay().get() == 1
     assert set(File.objects.values_list("pk", flat=True)) == {sent.pk, fresh.pk}
     assert not forgotten_path.exists()
+
+
+def test_uploads_stored_before_the_permission_settings_are_made_private(tmp_path):
+    from apps.files.permissions import make_private
+
+    folder = tmp_path / "files" / "7" / "abc"
+    folder.mkdir(parents=True)
+    old = folder / "report.pdf"
+    old.write_bytes(b"%PDF")
+    for path, mode in ((tmp_path, 0o755), (tmp_path / "files", 0o755), (folder, 0o755), (old, 0o644)):
+        path.chmod(mode)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-outside"
+    elsewhere.write_text("not ours")
+    elsewhere.chmod(0o644)
+    (folder / "link").symlink_to(elsewhere)
+
+    assert make_private(tmp_path) == 5  # root, files/, files/7/, files/7/abc/, the file
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path, folder.parent, folder)} == {0o700}
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o644  # a link's target is left alone
+    assert make_private(tmp_path) == 0
