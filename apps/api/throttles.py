@@ -1,5 +1,7 @@
 """Rate limits per API key, per session and per client address; over the limit is 429 with Retry-After."""
 
+import hashlib
+
 from django.conf import settings
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
@@ -23,7 +25,7 @@ class SessionRateThrottle(SimpleRateThrottle):
         session = view.kwargs.get("session_id")
         if session is None and isinstance(getattr(request, "data", None), dict):
             session = request.data.get("session")
-        return None if not session else self.cache_format % {"scope": self.scope, "ident": str(session)[:64]}
+        return None if not session else self.cache_format % {"scope": self.scope, "ident": _digest(str(session))}
 
 
 class SettingRateThrottle(SimpleRateThrottle):
@@ -52,8 +54,8 @@ class WidgetStartOriginThrottle(SettingRateThrottle):
     rate_setting = "WIDGET_SESSION_STARTS_PER_ORIGIN"
 
     def get_cache_key(self, request, view):
-        origin = (request.headers.get("Origin") or "(none)").strip().lower()[:200]
-        return self.cache_format % {"scope": self.scope, "ident": origin}
+        origin = (request.headers.get("Origin") or "(none)").strip().lower()
+        return self.cache_format % {"scope": self.scope, "ident": _digest(origin)}
 
 
 class FailedApiKeyThrottle(SettingRateThrottle):
@@ -82,3 +84,9 @@ class FailedApiKeyThrottle(SettingRateThrottle):
             return
         self.check(request)  # reads the current history
         self.throttle_success()  # DRF's name for "count this request"
+
+
+def _digest(client_text: str) -> str:
+    """A cache-safe key part for text the client chose (any characters, any length): the same text
+    gives the same key, and no key can hold control characters or grow without bound."""
+    return hashlib.sha256(client_text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

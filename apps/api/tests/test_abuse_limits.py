@@ -92,3 +92,25 @@ def test_failed_keys_on_the_widget_stream_count_too(api_key, widget, chatbot, se
     statuses = [guesser.post(url, {"message": "Hi"}, format="json").status_code for _ in range(3)]
     assert statuses[-1] == 429
     assert guesser.get("/api/experiments/").status_code == 429  # the same count as the rest of the API
+
+
+def test_throttle_keys_hold_no_client_chosen_characters():
+    # A raw session id or Origin in the key let a client put control characters and any length into
+    # cache keys (memcached refuses both; Django warns).
+    from types import SimpleNamespace
+
+    from apps.api.throttles import SessionRateThrottle, WidgetStartOriginThrottle
+
+    weird = "sess\x00\n" + "\U000c2276" * 300
+    session_key = SessionRateThrottle().get_cache_key(
+        SimpleNamespace(data={}), SimpleNamespace(kwargs={"session_id": weird})
+    )
+    other_key = SessionRateThrottle().get_cache_key(
+        SimpleNamespace(data={}), SimpleNamespace(kwargs={"session_id": "x"})
+    )
+    origin_key = WidgetStartOriginThrottle().get_cache_key(
+        SimpleNamespace(headers={"Origin": "https://a.example\r\n" + "z" * 500}), None
+    )
+    for key in (session_key, other_key, origin_key):
+        assert key.isascii() and key.isprintable() and len(key) < 80
+    assert session_key != other_key
