@@ -22,11 +22,13 @@ def test_the_snippet_loads_the_pinned_widget_from_this_server(admin_client, team
     html = page.content.decode()
     script = "http://chat.example.org/static/vendor/open-chat-studio-widget/open-chat-studio-widget.esm.js"
     assert f'src="{script}"' in html
-    assert "unpkg" not in html and "@latest" not in html
+    assert "unpkg" not in html
+    assert "@latest" not in html
     assert f'embed-key="{channel.embed_key}"' in html
     assert html.count('data-testid="copy-embed-code"') == 1
     # wrapped, not scrolled: every line of the snippet is in view
-    assert "whitespace-pre-wrap" in html and "overflow-x-auto" not in html
+    assert "whitespace-pre-wrap" in html
+    assert "overflow-x-auto" not in html
 
 
 def test_the_widget_is_pinned_and_built_into_static_files():
@@ -35,3 +37,14 @@ def test_the_widget_is_pinned_and_built_into_static_files():
     assert "vendor-widget" in package["scripts"]["build"]
     built = Path(settings.BASE_DIR, "static/vendor/open-chat-studio-widget/open-chat-studio-widget.esm.js")
     assert built.exists(), "run `make assets` (npm run build copies the widget into static/vendor)"
+
+
+def test_the_widget_bundle_may_be_loaded_by_another_site(client):
+    # The snippet's <script type="module"> runs on the embedding site: a module script from another
+    # origin loads only with CORS, which WhiteNoise adds to every static file.
+    response = client.get(
+        "/static/vendor/open-chat-studio-widget/open-chat-studio-widget.esm.js", HTTP_ORIGIN="https://a.example"
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "javascript" in response["Content-Type"]
