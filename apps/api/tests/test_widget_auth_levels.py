@@ -130,3 +130,21 @@ def test_the_auth_level_of_another_teams_channel_cannot_be_changed(admin_client,
     assert response.status_code == 404
     channel.refresh_from_db()
     assert channel.auth_level == Level.EMBED_KEY
+
+
+@pytest.mark.parametrize("level", [Level.NONE, Level.EMBED_KEY])
+def test_the_consent_form_still_comes_first_at_every_level(widget, team, chatbot, level):
+    from apps.experiments.models import ConsentForm
+
+    chatbot.consent_form = ConsentForm.objects.create(team=team, name="Study", consent_text="We keep messages.")
+    chatbot.save()
+    widget.auth_level = level
+    widget.save()
+    client = published_widget(embed_key=widget.embed_key if level == Level.EMBED_KEY else None)
+    session_id = start(client, chatbot).json()["session_id"]
+    refused = client.post(f"/api/chat/{session_id}/message/", {"message": "Hi"}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "consent_required"
+    # the page that collects consent needs no more than the widget's own headers at these levels
+    accepted = client.post(f"/api/chat/{session_id}/consent/", {"consent": True}, format="json")
+    assert accepted.json() == {"session_status": "active"}
