@@ -71,4 +71,4 @@ chaos: install assets  ## Faults under load: 0 messages lost, answered twice or 
 	$(PY) bench/chaos.py
 
 clean:
-	rm -rf static/dist node_modules/.installed $(VENV)/.installed
+	rm -rf static/dist static/vendor node_modules/.installed $(VENV)/.installed

@@ -1,11 +1,12 @@
 """Who may use the chat widget API for a chatbot, and the CORS answer for the embedding page.
 
 - a member of the chatbot's team (browser session) or the team's API key: any version, no token;
-- a page with the chatbot's embed key (`X-Embed-Key`) whose `Origin` is on the widget channel's
-  allowed origins;
+- otherwise each widget channel's `auth_level` says what a call must show (ADR 0010):
+  - `none`: nothing (from one of the channel's allowed origins, if it lists any);
+  - `embed_key`: the channel's embed key (`X-Embed-Key`) from an `Origin` on its allowed origins;
+  - `session_token`: that, and on every call after the start the session token (`X-Session-Token`,
+    valid for `WIDGET_SESSION_TOKEN_TTL` seconds) that the start answered with;
 - anyone, for a chatbot with no widget channel (like its public chat link).
-Sessions started without team credentials get a session token (`X-Session-Token`) that every later
-call for that session must carry, for `WIDGET_SESSION_TOKEN_TTL` seconds.
 
 A `participant_remote_id` is trusted, and reaches that participant's data, only from team credentials,
 with a signature the embedding site's server made with the channel's identity secret, or with a valid
@@ -43,6 +44,8 @@ class WidgetAccess:
     trusted: bool  # team credentials: may pick versions and set session data; no session token
     origin: str | None  # echoed as Access-Control-Allow-Origin
     channel: ExperimentChannel | None = None  # the widget channel whose embed key was shown
+    # Later calls for a session must carry its X-Session-Token (the channel's auth level says so).
+    needs_token: bool = False
 
 
 def _is_team_caller(request, experiment: Experiment) -> bool:
@@ -58,20 +61,35 @@ def widget_access(request, experiment: Experiment) -> WidgetAccess:
     origin = request.headers.get("Origin")
     if _is_team_caller(request, experiment):
         return WidgetAccess(trusted=True, origin=origin)
-    channels = ExperimentChannel.objects.filter(
-        experiment=experiment.working, platform=ExperimentChannel.Platform.EMBEDDED_WIDGET, is_active=True
+    channels = list(
+        ExperimentChannel.objects.filter(
+            experiment=experiment.working, platform=ExperimentChannel.Platform.EMBEDDED_WIDGET, is_active=True
+        )
     )
     embed_key = request.headers.get("X-Embed-Key")
     if embed_key:
-        channel = channels.filter(embed_key=embed_key).first()
+        channel = next((each for each in channels if each.embed_key == embed_key), None)
         if channel is None:
             raise ChatAccessDenied("The embed key is not valid for this chatbot")
+        # A key is checked at every level: a page that shows one gets the channel's origin rule.
         if not channel.allows_origin(origin):
             raise ChatAccessDenied(f"Origin {origin or '(none)'} is not allowed for this widget")
-        return WidgetAccess(trusted=False, origin=origin, channel=channel)
-    if channels.exists():
-        raise ChatAccessDenied("This chatbot's widget needs its embed key (X-Embed-Key)")
-    return WidgetAccess(trusted=False, origin=origin)
+        return WidgetAccess(
+            trusted=False,
+            origin=origin,
+            channel=channel,
+            needs_token=channel.auth_level == ExperimentChannel.AuthLevel.SESSION_TOKEN,
+        )
+    if not channels:
+        return WidgetAccess(trusted=False, origin=origin)
+    open_channels = [each for each in channels if each.auth_level == ExperimentChannel.AuthLevel.NONE]
+    for channel in open_channels:
+        # A browser always sends Origin on a cross-site call, so listed sites still bind browsers here.
+        if not channel.allowed_origins or origin is None or channel.allows_origin(origin):
+            return WidgetAccess(trusted=False, origin=origin)
+    if open_channels:
+        raise ChatAccessDenied(f"Origin {origin} is not allowed for this widget")
+    raise ChatAccessDenied("This chatbot's widget needs its embed key (X-Embed-Key)")
 
 
 def session_token(session: ExperimentSession) -> str:
@@ -94,7 +112,7 @@ def token_session_id(token: str) -> str | None:
 
 def check_session_access(request, session: ExperimentSession) -> WidgetAccess:
     access = widget_access(request, session.experiment)
-    if access.trusted:
+    if not access.needs_token:
         return access
     if token_session_id(request.headers.get("X-Session-Token", "")) != str(session.public_id):
         raise ChatAccessDenied("A valid X-Session-Token for this session is required")

@@ -23,14 +23,26 @@ def clean_origins(lines: list[str]) -> list[str]:
     return list(dict.fromkeys(origins))
 
 
-def create_widget_channel(*, experiment: Experiment, name: str, allowed_origins: list[str]) -> ExperimentChannel:
+def create_widget_channel(
+    *,
+    experiment: Experiment,
+    name: str,
+    allowed_origins: list[str],
+    auth_level: str = ExperimentChannel.AuthLevel.EMBED_KEY,
+) -> ExperimentChannel:
     return ExperimentChannel.objects.create(
         team=experiment.team,
         experiment=experiment.working,
         platform=ExperimentChannel.Platform.EMBEDDED_WIDGET,
         name=name.strip() or "Web widget",
         allowed_origins=clean_origins(allowed_origins),
+        auth_level=auth_level,
     )
+
+
+def set_widget_auth_level(*, channel: ExperimentChannel, auth_level: str) -> None:
+    channel.auth_level = auth_level
+    channel.save(update_fields=["auth_level"])
 
 
 def delete_channel(*, channel: ExperimentChannel) -> None:

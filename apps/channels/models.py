@@ -17,6 +17,14 @@ class ExperimentChannel(BaseTeamModel):
     class Platform(models.TextChoices):
         EMBEDDED_WIDGET = "embedded_widget", "Web widget"
 
+    class AuthLevel(models.TextChoices):
+        """What a widget call without team credentials must show (ADR 0010). The default is what the
+        published `open-chat-studio-widget` can do: it sends the embed key but never a session token."""
+
+        NONE = "none", "None: any site, no embed key"
+        EMBED_KEY = "embed_key", "Embed key, from an allowed site"
+        SESSION_TOKEN = "session_token", "Embed key from an allowed site, and a session token on later calls"
+
     experiment = models.ForeignKey("experiments.Experiment", on_delete=models.CASCADE, related_name="channels")
     platform = models.CharField(max_length=40, choices=Platform.choices)
     name = models.CharField(max_length=100)
@@ -24,6 +32,7 @@ class ExperimentChannel(BaseTeamModel):
     # protects the chatbot is the Origin check against allowed_origins.
     embed_key = models.CharField(max_length=64, unique=True, default=new_embed_key)
     allowed_origins = models.JSONField(default=list, blank=True, help_text="e.g. https://clinic.example.org")
+    auth_level = models.CharField(max_length=20, choices=AuthLevel.choices, default=AuthLevel.EMBED_KEY)
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key, revoke_api_key
-from apps.api.tests.test_widget_api import ORIGIN, widget_client
+from apps.api.tests.test_widget_api import ORIGIN, require_session_tokens, widget_client
 from apps.api.tests.test_widget_upload import post_files, started
 from apps.chat.bot import respond
 from apps.files import actions
@@ -128,6 +128,7 @@ def test_the_widget_downloads_its_sessions_files(widget, chatbot, django_capture
 
 
 def test_the_widget_download_needs_the_sessions_credentials(widget, chatbot, api):
+    require_session_tokens(widget)
     client, session_id = started(widget, chatbot)
     [uploaded] = post_files(client, session_id, upload()).json()["files"]
     url = f"/api/chat/{session_id}/files/{uploaded['id']}/content/"

@@ -27,6 +27,12 @@ def widget_client(widget, origin=ORIGIN) -> APIClient:
     return client
 
 
+def require_session_tokens(widget) -> None:
+    """The strictest level (ADR 0010): later calls must carry the session's X-Session-Token."""
+    widget.auth_level = ExperimentChannel.AuthLevel.SESSION_TOKEN
+    widget.save()
+
+
 def start(client, chatbot, **extra):
     return client.post("/api/chat/start/", {"chatbot_id": str(chatbot.public_id), **extra}, format="json")
 
@@ -99,6 +105,7 @@ def test_embed_key_and_origin_are_checked(widget, chatbot):
 
 
 def test_session_token_is_required_for_later_calls(widget, chatbot):
+    require_session_tokens(widget)
     client = widget_client(widget)
     session_id = start(client, chatbot).json()["session_id"]
     assert client.get(f"/api/chat/{session_id}/poll/").status_code == 403  # no token
@@ -148,6 +155,7 @@ def test_cors_preflight(widget):
 
 
 def test_streaming_variant(widget, chatbot, client):
+    require_session_tokens(widget)
     body = start(widget_client(widget), chatbot).json()
     headers = {
         "HTTP_X_EMBED_KEY": widget.embed_key,

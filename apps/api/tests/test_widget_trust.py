@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from apps.api.tests.test_widget_api import ORIGIN, start, widget_client
+from apps.api.tests.test_widget_api import ORIGIN, require_session_tokens, start, widget_client
 from apps.api.widget_access import identity_signature, session_token
 from apps.experiments.models import ConsentForm, ExperimentSession
 from apps.experiments.sessions import get_or_create_participant
@@ -97,6 +97,7 @@ def test_team_credentials_are_trusted_with_the_remote_id(api, chatbot, victim):
 
 
 def test_session_tokens_expire(widget, chatbot, settings):
+    require_session_tokens(widget)
     settings.WIDGET_SESSION_TOKEN_TTL = 3600
     session = started_session(start(widget_client(widget), chatbot))
     with mock.patch("time.time", return_value=time.time() - 3601):
@@ -157,6 +158,7 @@ def test_the_consent_form_comes_before_the_first_message(widget, consenting, dja
 
 
 def test_consent_needs_the_session_token(widget, consenting):
+    require_session_tokens(widget)
     session = started_session(start(widget_client(widget), consenting))
     response = widget_client(widget).post(f"/api/chat/{session.public_id}/consent/", {"consent": True}, format="json")
     assert response.status_code == 403

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from apps.api.tests.test_widget_api import ORIGIN, start, widget_client
+from apps.api.tests.test_widget_api import ORIGIN, require_session_tokens, start, widget_client
 from apps.chat.models import ChatMessage
 from apps.experiments.tests.sse import read_events
 from apps.files.models import File
@@ -89,6 +89,7 @@ def test_bad_type_is_a_field_error(widget, chatbot):
 
 
 def test_access_like_the_other_widget_endpoints(widget, chatbot):
+    require_session_tokens(widget)
     client, session_id = started(widget, chatbot)
     assert post_files(client, "00000000-0000-0000-0000-000000000000", upload()).status_code == 404
     assert post_files(client, "not-a-session", upload()).status_code == 404

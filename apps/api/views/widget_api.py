@@ -42,6 +42,11 @@ from apps.files.selectors import session_attachments
 
 POLL_LIMIT = 50
 MAX_POLL_LIMIT = 200
+# What a cross-site page may send. The published widget sends x-ocs-widget-version on every call, so
+# a preflight that leaves it out refuses the widget before it starts (Open Chat Studio allows it too).
+ALLOWED_HEADERS = (
+    "Content-Type, X-OCS-Widget-Version, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization, X-CSRFToken"
+)
 
 
 class WidgetView(APIView):
@@ -57,9 +62,7 @@ class WidgetView(APIView):
             response["Vary"] = "Origin"
             if request.method == "OPTIONS":
                 response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-                response["Access-Control-Allow-Headers"] = (
-                    "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization, X-CSRFToken"
-                )
+                response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
                 response["Access-Control-Max-Age"] = "600"
             else:
                 response["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"

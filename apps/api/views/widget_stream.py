@@ -27,7 +27,8 @@ from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 from apps.utils import storable
 
-ALLOWED_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
+# As the other widget calls, less the CSRF token: this endpoint never reads the browser's cookie.
+ALLOWED_HEADERS = "Content-Type, X-OCS-Widget-Version, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
 
 
 def _with_cors(request, response: HttpResponseBase) -> HttpResponseBase:

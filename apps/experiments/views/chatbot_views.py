@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.channels.models import ExperimentChannel
 from apps.experiments import actions, selectors, transcripts
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.forms import ChatbotFromPipelineForm, ChatbotSettingsForm, SessionFilterForm, SimpleChatbotForm
@@ -20,6 +22,8 @@ from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
 
 SESSIONS_PER_PAGE = 50
+# The published widget's entry module; it imports its other files relative to its own URL.
+WIDGET_SCRIPT = "vendor/open-chat-studio-widget/open-chat-studio-widget.esm.js"
 
 
 @team_permission_required("experiments.view_experiment")
@@ -156,13 +160,19 @@ def chatbot_settings(request, team_slug: str, pk: int):
 def chatbot_share(request, team_slug: str, pk: int):
     chatbot = chatbot_or_404(request, pk)
     public_url = settings.SITE_URL + reverse("public_chat:chat", kwargs={"public_id": chatbot.public_id})
+    can_change_channels = request.team_membership.has_perm("channels.change_experimentchannel")
     context = {
         **chatbot_context(request, chatbot, "share"),
         "public_url": public_url,
         "site_url": settings.SITE_URL,
+        # The pinned widget bundle this server serves (package.json, `npm run vendor-widget`), whole URL
+        # because the snippet runs on another site.
+        "widget_script_url": request.build_absolute_uri(static(WIDGET_SCRIPT)),
         "widget_channels": selectors.widget_channels(chatbot),
         # The identity secret signs participant ids: only those who manage channels see it.
-        "show_identity_secret": request.team_membership.has_perm("channels.change_experimentchannel"),
+        "show_identity_secret": can_change_channels,
+        "can_change_channels": can_change_channels,
+        "auth_levels": ExperimentChannel.AuthLevel.choices,
         # The widget talks to the served version: attachments only if that version takes files.
         "allow_attachments": selectors.serving_version(chatbot).file_uploads_enabled,
     }
