@@ -160,7 +160,25 @@ def test_settings_choose_voice_and_trace_providers_of_this_team(admin_client, te
     assert (chatbot.voice_provider, chatbot.synthetic_voice, chatbot.trace_provider) == (None, "", None)
 
 
+def test_share_page_links_use_the_requests_host_when_site_url_is_not_set(admin_client, team, chatbot, settings):
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "http://localhost:8000", False
+    html = admin_client.get(url(team, chatbot.pk, "share"), HTTP_HOST="localhost:8101").content.decode()
+    assert f'value="http://localhost:8101/c/{chatbot.public_id}/"' in html
+    assert f'href="http://localhost:8101/c/{chatbot.public_id}/"' in html  # the "Open" button
+    assert 'api-base-url="http://localhost:8101"' in html
+    assert "8000" not in html
+
+
+def test_share_page_links_use_site_url_when_it_is_set(admin_client, team, chatbot, settings):
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "https://bots.example.org", True
+    html = admin_client.get(url(team, chatbot.pk, "share"), HTTP_HOST="localhost:8101").content.decode()
+    assert f'value="https://bots.example.org/c/{chatbot.public_id}/"' in html
+    assert 'api-base-url="https://bots.example.org"' in html
+    assert "8101" not in html
+
+
 def test_share_page_shows_the_public_link_and_widget_code(admin_client, team, chatbot, settings):
+    settings.SITE_URL_IS_SET = True
     html = admin_client.get(url(team, chatbot.pk, "share")).content.decode()
     assert f"{settings.SITE_URL}/c/{chatbot.public_id}/" in html
     assert f'chatbot-id="{chatbot.public_id}"' in html
