@@ -221,3 +221,16 @@ def test_another_teams_chatbot_is_404(admin_client, team, other_team):
     for parts in [(theirs.pk,), (theirs.pk, "versions"), (theirs.pk, "settings"), (theirs.pk, "share")]:
         assert admin_client.get(url(team, *parts)).status_code == 404
     assert admin_client.post(url(team, theirs.pk, "archive")).status_code == 404
+
+
+def test_a_prompt_longer_than_the_models_context_is_a_field_error(admin_client, team):
+    local = ensure_local_provider(team)
+    local_model = LlmProviderModel.objects.get(team=None, type="local")
+    prompt = "Answer kindly about the clinic's opening hours. " * 2_250  # ~108,000 characters
+    response = admin_client.post(
+        url(team, "new"), {"name": "Long", "prompt": prompt, "provider": local.pk, "model": local_model.pk}
+    )
+    assert response.status_code == 400
+    assert 'data-field-error="prompt"' in response.content.decode()
+    assert "shorten it" in response.content.decode()
+    assert not Experiment.objects.filter(team=team, name="Long").exists()
