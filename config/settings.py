@@ -26,6 +26,10 @@ DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Whether the operator chose SITE_URL. If not, links made during a request use the request's host
+# (apps/utils/site.py). `make run` exports SITE_URL=http://localhost:<port> to its children for links
+# made outside a request (emails from tasks) and marks it SITE_URL_FROM_PORT, so it is still "not set".
+SITE_URL_IS_SET = bool(env("SITE_URL", default="")) and not env.bool("SITE_URL_FROM_PORT", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -8,6 +8,7 @@ from django import forms
 from apps.experiments import selectors
 from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, SourceMaterial
 from apps.pipelines.models import Pipeline
+from apps.pipelines.nodes.llm_common import prompt_too_long
 from apps.pipelines.selectors import working_pipelines
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.teams.models import Team
@@ -38,6 +39,15 @@ class SimpleChatbotForm(forms.Form):
             self.fields["provider"].widget.attrs.update(
                 {"hx-get": models_url, "hx-target": "#id_model", "hx-trigger": "change", "hx-swap": "innerHTML"}
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        model, prompt = cleaned.get("model"), cleaned.get("prompt")
+        if model is not None and prompt:
+            too_long = prompt_too_long(prompt, model.max_token_limit)
+            if too_long:
+                self.add_error("prompt", too_long)
+        return cleaned
 
     def _chosen_provider(self, team: Team) -> LlmProvider | None:
         raw = self.data.get("provider") if self.is_bound else None

@@ -1,5 +1,5 @@
 """A bot reply as server-sent events: `token` events while the model writes, then `done` with the
-stored reply, or `error` with a message for the person chatting.
+stored reply, or `error` with a message for the person chatting (details only for the team).
 
 The reply is made by `apps.chat.bot.respond` through `apps.chat.streaming.reply_stream`: if the
 browser goes away (the Stop button), the reply is still stored and the transcript complete."""
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-from apps.chat.bot import BotReply
+from apps.chat.bot import BotError, BotReply
 from apps.chat.streaming import reply_stream
 from apps.experiments.forms import ChatMessageForm
 from apps.experiments.models import Experiment, ExperimentSession
@@ -22,6 +22,21 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_REQUIRED = "Type a message (at most 10,000 characters)."
 UNEXPECTED_ERROR = "Something went wrong while preparing the reply. Please try again."
+PARTICIPANT_ERROR = "Sorry, something went wrong. (Reference: {reference})"
+
+
+def error_message(error: BotError | None, session: ExperimentSession, *, show_details: bool) -> str:
+    """What the person chatting reads when no reply could be made. A failed pipeline's message names
+    nodes, providers and HTTP errors: for the team only (the team's chat page; the trace keeps it for
+    everyone else). Participants get a reference the team can look up: the trace's id, else the session's."""
+    if error is None:
+        return UNEXPECTED_ERROR
+    # Subclasses (the conversation ended, a reply still in progress) speak to the participant already.
+    if show_details or type(error) is not BotError:
+        return str(error)
+    reference = f"trace {error.trace_id}" if error.trace_id else f"session {str(session.public_id)[:8]}"
+    logger.info("Reply failed in session %s (%s): %s", session.pk, reference, error)
+    return PARTICIPANT_ERROR.format(reference=reference)
 
 
 def done_payload(reply: BotReply) -> dict[str, Any]:
@@ -42,6 +57,7 @@ async def reply_events(
     version: Experiment | None,
     hidden: bool = False,
     attachments: list[dict[str, Any]] | None = None,
+    show_details: bool = False,
 ) -> AsyncIterator[str]:
     options = {"message_id": message_id, "version": version, "hidden": hidden, "attachments": attachments}
     async for event in reply_stream(session, text, **options):
@@ -50,7 +66,7 @@ async def reply_events(
         elif event.reply is not None:
             yield sse_event("done", done_payload(event.reply))
         else:
-            yield sse_event("error", {"message": str(event.error) if event.error else UNEXPECTED_ERROR})
+            yield sse_event("error", {"message": error_message(event.error, session, show_details=show_details)})
 
 
 def reply_response(
@@ -60,6 +76,7 @@ def reply_response(
     version: Experiment | None,
     seed_message: str,
     attachments: list[dict[str, Any]] | None = None,
+    show_details: bool = False,
 ) -> StreamingHttpResponse:
     """The reply to a chat page's message (or to the seed message) as an event stream; `attachments`
     are the message's files, already checked to be the session's (`apps.files.selectors`)."""
@@ -74,7 +91,15 @@ def reply_response(
     else:
         text, message_id, hidden = form.cleaned_data["message"], form.cleaned_data["message_id"], False
     attachments = None if hidden else attachments
-    events = reply_events(session, text, message_id=message_id, version=version, hidden=hidden, attachments=attachments)
+    events = reply_events(
+        session,
+        text,
+        message_id=message_id,
+        version=version,
+        hidden=hidden,
+        attachments=attachments,
+        show_details=show_details,
+    )
     return event_stream_response(events)
 
 

@@ -49,3 +49,8 @@ def pending_invitations(team: Team) -> QuerySet[Invitation]:
 
 def member_managers(team: Team) -> list[Membership]:
     return [m for m in team_members(team) if m.has_perm(MANAGE_MEMBERS_PERMISSION)]
+
+
+def has_unaccepted_invitation(team: Team, email: str) -> bool:
+    """Whether inviting `email` again would replace an earlier (pending or expired) invitation."""
+    return Invitation.objects.filter(team=team, email__iexact=email.strip(), accepted_at__isnull=True).exists()

@@ -46,7 +46,18 @@ def ensure_demo_data() -> tuple[str, str, Team]:
 
 
 DEMO_CHATBOT_NAME = "Demo assistant"
-DEMO_PROMPT = "You are a friendly assistant for a community health programme. Answer briefly and kindly."
+DEMO_DESCRIPTION = (
+    "Runs on the local model: a tiny offline model for trying things out, so expect short and often wrong "
+    "answers. For real use, connect OpenAI, Anthropic, Gemini or another provider under AI providers "
+    "and choose its model in this chatbot's pipeline."
+)
+# Short and plain: the local model is a 270M pre-trained model that follows little more than this. Tried
+# with it (apps/service_providers/tests/test_local_llm.py): it greets, answers simple questions in a
+# sentence or two and stays on the user's topic.
+DEMO_PROMPT = (
+    "You are a helpful assistant that answers questions and explains things in simple words. "
+    "Reply in one or two sentences. You are a tiny offline demo model, so you may be wrong."
+)
 API_KEY_FILE = Path(settings.BASE_DIR) / "var" / "demo-api-key.txt"
 
 
@@ -68,7 +79,12 @@ def ensure_demo_chatbot(team: Team) -> DemoChatbot | None:
         if model is None:
             return None
         chatbot = create_simple_chatbot(
-            team=team, name=DEMO_CHATBOT_NAME, prompt=DEMO_PROMPT, provider=provider, model=model
+            team=team,
+            name=DEMO_CHATBOT_NAME,
+            prompt=DEMO_PROMPT,
+            provider=provider,
+            model=model,
+            description=DEMO_DESCRIPTION,
         )
     if not API_KEY_FILE.exists() or not TeamApiKey.objects.filter(team=team, name="Demo key", revoked_at=None).exists():
         _, raw = create_api_key(team=team, name="Demo key")

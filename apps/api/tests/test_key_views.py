@@ -10,11 +10,19 @@ pytestmark = pytest.mark.django_db
 
 def test_create_show_once_and_revoke(admin_client, team):
     url = f"/a/{team.slug}/team/api-keys/"
-    page = admin_client.post(url, {"name": "CRM"}).content.decode()
+    created = admin_client.post(url, {"name": "CRM"})
+    # Redirected with a 303, so the browser's reload repeats the GET, not the POST.
+    assert created.status_code == 303
+    assert created["Location"] == url
+    page = admin_client.get(url).content.decode()
     key = TeamApiKey.objects.get(team=team)
     raw = page.split('select-all">')[1].split("<")[0]
     assert find_api_key(raw) == key
-    assert raw not in admin_client.get(url).content.decode()  # shown once only
+    assert page.count(raw) == 1
+    reloaded = admin_client.get(url).content.decode()
+    assert raw not in reloaded
+    assert 'data-testid="new-key"' not in reloaded
+    assert TeamApiKey.objects.filter(team=team).count() == 1  # the reload made no second key
     admin_client.post(f"{url}{key.pk}/revoke/")
     assert find_api_key(raw) is None
 

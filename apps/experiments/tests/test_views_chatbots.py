@@ -160,7 +160,25 @@ def test_settings_choose_voice_and_trace_providers_of_this_team(admin_client, te
     assert (chatbot.voice_provider, chatbot.synthetic_voice, chatbot.trace_provider) == (None, "", None)
 
 
+def test_share_page_links_use_the_requests_host_when_site_url_is_not_set(admin_client, team, chatbot, settings):
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "http://localhost:8000", False
+    html = admin_client.get(url(team, chatbot.pk, "share"), HTTP_HOST="localhost:8101").content.decode()
+    assert f'value="http://localhost:8101/c/{chatbot.public_id}/"' in html
+    assert f'href="http://localhost:8101/c/{chatbot.public_id}/"' in html  # the "Open" button
+    assert 'api-base-url="http://localhost:8101"' in html
+    assert "8000" not in html
+
+
+def test_share_page_links_use_site_url_when_it_is_set(admin_client, team, chatbot, settings):
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "https://bots.example.org", True
+    html = admin_client.get(url(team, chatbot.pk, "share"), HTTP_HOST="localhost:8101").content.decode()
+    assert f'value="https://bots.example.org/c/{chatbot.public_id}/"' in html
+    assert 'api-base-url="https://bots.example.org"' in html
+    assert "8101" not in html
+
+
 def test_share_page_shows_the_public_link_and_widget_code(admin_client, team, chatbot, settings):
+    settings.SITE_URL_IS_SET = True
     html = admin_client.get(url(team, chatbot.pk, "share")).content.decode()
     assert f"{settings.SITE_URL}/c/{chatbot.public_id}/" in html
     assert f'chatbot-id="{chatbot.public_id}"' in html
@@ -203,3 +221,16 @@ def test_another_teams_chatbot_is_404(admin_client, team, other_team):
     for parts in [(theirs.pk,), (theirs.pk, "versions"), (theirs.pk, "settings"), (theirs.pk, "share")]:
         assert admin_client.get(url(team, *parts)).status_code == 404
     assert admin_client.post(url(team, theirs.pk, "archive")).status_code == 404
+
+
+def test_a_prompt_longer_than_the_models_context_is_a_field_error(admin_client, team):
+    local = ensure_local_provider(team)
+    local_model = LlmProviderModel.objects.get(team=None, type="local")
+    prompt = "Answer kindly about the clinic's opening hours. " * 2_250  # ~108,000 characters
+    response = admin_client.post(
+        url(team, "new"), {"name": "Long", "prompt": prompt, "provider": local.pk, "model": local_model.pk}
+    )
+    assert response.status_code == 400
+    assert 'data-field-error="prompt"' in response.content.decode()
+    assert "shorten it" in response.content.decode()
+    assert not Experiment.objects.filter(team=team, name="Long").exists()

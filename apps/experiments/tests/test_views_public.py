@@ -131,3 +131,32 @@ def test_the_published_seed_message_opens_the_conversation(client, chatbot):
         response = client.post(link(chatbot, session.public_id, "stream"), {"seed": "true", "message_id": "seed"})
         assert read_events(response)[-1][1]["content"] == "Welcome!"
     assert ChatMessage.objects.get(chat=session.chat, message_type="human").content == "Greet the visitor"
+
+
+def _failed_reply(client, chatbot):
+    from apps.service_providers import errors
+
+    client.post(link(chatbot, "start"))
+    session = ExperimentSession.objects.filter(experiment=chatbot).latest("created_at")
+    failure = errors.ProviderError("HTTP 400: the request exceeds the available context size")
+    with use_fake_llm(failure):
+        return read_events(stream(client, chatbot, session))[-1]
+
+
+def test_a_visitor_gets_a_friendly_error_with_a_reference_and_the_details_stay_on_the_trace(client, chatbot):
+    from apps.trace.models import Trace
+
+    kind, payload = _failed_reply(client, chatbot)
+    assert kind == "error"
+    trace = Trace.objects.get(team=chatbot.team)
+    assert payload["message"] == f"Sorry, something went wrong. (Reference: trace {trace.pk})"
+    assert "context size" in trace.error  # the team sees what happened on the trace
+
+
+def test_a_team_member_on_the_public_link_sees_what_participants_see(admin_client, chatbot):
+    # The public link shows what participants get; the team's own chat page shows the details
+    # (test_views_chat.test_a_failing_model_sends_an_error_event_and_retry_reuses_the_message).
+    kind, payload = _failed_reply(admin_client, chatbot)
+    assert kind == "error"
+    assert payload["message"].startswith("Sorry, something went wrong. (Reference: ")
+    assert "context size" not in payload["message"]

@@ -93,7 +93,10 @@ async def chat_stream(request, team_slug: str, pk: int, session_id):
         attachments = await sync_to_async(form_attachments)(session, form, version)
     except AttachmentError as error:
         return error_response(error.message)
-    return reply_response(session, form, version=version, seed_message=version.seed_message, attachments=attachments)
+    # The team's own chat page: a failure's details help whoever is building the bot.
+    return reply_response(
+        session, form, version=version, seed_message=version.seed_message, attachments=attachments, show_details=True
+    )
 
 
 @team_permission_required(CHAT_PERMISSION)

@@ -3,7 +3,6 @@ download), settings, sharing, archive."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -20,6 +19,7 @@ from apps.experiments.models import ExperimentSession
 from apps.experiments.views.common import chatbot_context, chatbot_or_404
 from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
+from apps.utils.site import absolute_url, site_url
 
 SESSIONS_PER_PAGE = 50
 # The published widget's entry module; it imports its other files relative to its own URL.
@@ -159,15 +159,15 @@ def chatbot_settings(request, team_slug: str, pk: int):
 @team_permission_required("experiments.view_experiment")
 def chatbot_share(request, team_slug: str, pk: int):
     chatbot = chatbot_or_404(request, pk)
-    public_url = settings.SITE_URL + reverse("public_chat:chat", kwargs={"public_id": chatbot.public_id})
+    public_url = absolute_url(reverse("public_chat:chat", kwargs={"public_id": chatbot.public_id}), request)
     can_change_channels = request.team_membership.has_perm("channels.change_experimentchannel")
     context = {
         **chatbot_context(request, chatbot, "share"),
         "public_url": public_url,
-        "site_url": settings.SITE_URL,
+        "site_url": site_url(request),
         # The pinned widget bundle this server serves (package.json, `npm run vendor-widget`), whole URL
         # because the snippet runs on another site.
-        "widget_script_url": request.build_absolute_uri(static(WIDGET_SCRIPT)),
+        "widget_script_url": absolute_url(static(WIDGET_SCRIPT), request),
         "widget_channels": selectors.widget_channels(chatbot),
         # The identity secret signs participant ids: only those who manage channels see it.
         "show_identity_secret": can_change_channels,

@@ -14,7 +14,7 @@ from apps.pipelines.prompts import render_prompt, unknown_variables
 from apps.service_providers.errors import ProviderError
 from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.llm.errors import translate_errors
-from apps.service_providers.tokens import count_message_tokens
+from apps.service_providers.tokens import count_message_tokens, count_tokens
 
 HistoryType = Literal["global", "node", "named", "none"]
 HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
@@ -57,11 +57,35 @@ def check_llm_params(params: LlmParams, context) -> list[tuple[str | None, str]]
     problems: list[tuple[str | None, str]] = []
     if not context.repo.llm_choice_exists(params.llm_provider_id, params.llm_model_id):
         problems.append(("llm_model_id", "Choose a provider and model of this team"))
+    else:
+        too_long = prompt_too_long(
+            params.prompt, context.repo.model_token_limit(params.llm_model_id), params.max_tokens
+        )
+        if too_long:
+            problems.append(("prompt", too_long))
     for name in unknown_variables(params.prompt):
         problems.append(("prompt", f"Unknown variable {{{name}}}"))
     if params.history_type == "named" and not params.history_name.strip():
         problems.append(("history_name", "A named history needs a name"))
     return problems
+
+
+def prompt_too_long(prompt: str, token_limit: int | None, max_tokens: int | None = None) -> str | None:
+    """Why the prompt cannot fit the model's context with room for a reply, or None if it can. Checked
+    when a chatbot is saved, so a prompt that cannot fit is refused then, not when a participant chats."""
+    if not token_limit:
+        return None
+    room = token_limit - (max_tokens or DEFAULT_OUTPUT_RESERVE)
+    # A token is at least one byte of UTF-8: a prompt with fewer bytes surely fits, without counting.
+    if len(prompt.encode()) <= room:
+        return None
+    tokens = count_tokens(prompt)
+    if tokens <= room:
+        return None
+    return (
+        f"The prompt is about {tokens:,} tokens, but the model reads at most {token_limit:,} "
+        f"and {token_limit - room:,} are kept for its reply: shorten it to under {max(room, 0):,} tokens"
+    )
 
 
 def chat_model(params: LlmParams, context, *, streaming: bool = False):

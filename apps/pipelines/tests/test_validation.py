@@ -87,3 +87,19 @@ def test_unknown_node_types_and_duplicate_names():
     found = issues(graph)
     assert ("Unknown node type 'teleport'", "x", None, None) in found
     assert ("Another node is also named 'same'", "t2", None, "name") in found
+
+
+def test_a_prompt_that_cannot_fit_the_models_context_is_refused_when_saved():
+    # Issue 13: a 108,000-character prompt on the local model (8,192 tokens) was accepted and failed only
+    # when someone chatted.
+    repo = InMemoryRepository(known_llms={(1, 1)}, token_limits={1: 8192})
+    long_prompt = "Answer kindly about the clinic's opening hours. " * 2_250  # ~108,000 characters
+    found = validate_pipeline(linear(node("llm", "llm", prompt=long_prompt, **LLM)), repo)
+    assert [(i.node_id, i.field) for i in found] == [("llm", "prompt")]
+    assert "shorten it to under 7,168 tokens" in found[0].message
+
+    fits = "Answer kindly. " * 400  # ~6,000 bytes: fits with the 1,024 tokens kept for the reply
+    assert issues(linear(node("llm", "llm", prompt=fits, **LLM)), repo) == []
+    # A larger reply budget leaves less room for the prompt.
+    tight = linear(node("llm", "llm", prompt="word " * 3_000, max_tokens=6_000, **LLM))
+    assert [i[3] for i in issues(tight, repo)] == ["prompt"]

@@ -9,6 +9,7 @@ Prices are USD per million tokens, as published by each vendor when this file wa
 from dataclasses import dataclass
 from decimal import Decimal
 
+from apps.service_providers import local_llm
 from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, TEMPERATURE, TOP_P
 
 SAMPLING = [TEMPERATURE, MAX_TOKENS, TOP_P]
@@ -45,7 +46,8 @@ def _m(type_, name, context, output, parameters, price_in, price_out, **flags) -
 
 
 LLM_MODELS: list[CatalogueModel] = [
-    _m("local", "gemma-3-270m", 32_768, 2_048, SAMPLING, "0", "0", supports_tools=False),
+    # The context the local server is started with (not the model's 32k), so the limits agree.
+    _m("local", "gemma-3-270m", local_llm.context_size(), 2_048, SAMPLING, "0", "0", supports_tools=False),
     # OpenAI
     _m("openai", "gpt-5", 400_000, 128_000, REASONING, "1.25", "10", supports_vision=True),
     _m("openai", "gpt-5-mini", 400_000, 128_000, REASONING, "0.25", "2", supports_vision=True),

@@ -4,10 +4,13 @@ The chat model is Gemma 3 270M run by llama.cpp (xllamacpp) in a managed loopbac
 web and worker processes share (see apps.service_providers.local_llm); it speaks OpenAI's API, so
 the OpenAI client gives streaming, JSON-schema output and retries. Embeddings run in-process."""
 
+from dataclasses import replace
+
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.llm.base import LlmProviderType
 from apps.service_providers.llm.openai_family import build_openai_compatible_model
+from apps.service_providers.local_llm import DEFAULT_MAX_REPLY_TOKENS
 
 
 class LocalSettings(ProviderSettings):
@@ -29,6 +32,13 @@ class LocalProvider(LlmProviderType):
         if not django_settings.LOCAL_LLM_ENABLED:
             raise ProviderConfigError("The local model is turned off on this server (LOCAL_LLM_ENABLED).")
         server = ensure_local_server()
+        # The pre-trained 270M model wanders when sampled: decode greedily and keep replies short unless
+        # the chatbot asks otherwise (then answers are also repeatable).
+        options = replace(
+            options,
+            temperature=0 if options.temperature is None else options.temperature,
+            max_tokens=options.max_tokens or DEFAULT_MAX_REPLY_TOKENS,
+        )
         return build_openai_compatible_model(
             model_name=server.model_name,
             options=options,

@@ -76,9 +76,8 @@ GEMMA3_TEMPLATE = (
 TRANSCRIPT_TEMPLATE = (
     _TOOLS_PREAMBLE
     + """\
+{#- No worked example exchange: the model copies its topic into every answer ("Hi" → oceans). -#}
 {{- "A conversation between a user and a helpful, knowledgeable assistant.\\n\\n" + ns.system + ns.tools -}}
-{#- One worked exchange: a pre-trained model copies the shape of the turns it has seen. -#}
-{{- "User: What is the largest ocean?\\nAssistant: The Pacific Ocean is the largest ocean on Earth.\\n" -}}
 {%- for message in messages if message.role != "system" -%}
   {%- if message.role == "assistant" -%}
     {{- "Assistant: " + text(message.content) -}}

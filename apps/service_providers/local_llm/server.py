@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.service_providers.local_llm import context_size
 from apps.service_providers.local_llm.model_file import MODEL_NAME, model_path
 
 SERVE_MODULE = "apps.service_providers.local_llm.serve"
@@ -114,17 +115,13 @@ def _info(state: dict[str, Any]) -> LocalServerInfo:
     )
 
 
-def _start() -> LocalServerInfo:
-    directory = run_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    model_name = getattr(settings, "LOCAL_LLM_MODEL_NAME", MODEL_NAME)
-    ready_file = directory / f"local_llm.ready.{os.getpid()}.{threading.get_ident()}"
-    ready_file.unlink(missing_ok=True)
-    config = {
+def server_config(model_name: str, ready_file: Path) -> dict[str, Any]:
+    """What serve.py is started with (settings read here, in the parent)."""
+    return {
         "model_path": str(model_path()),
         "model_name": model_name,
         "chat_template": getattr(settings, "LOCAL_LLM_CHAT_TEMPLATE", "auto"),
-        "context_size": int(getattr(settings, "LOCAL_LLM_CONTEXT_SIZE", 8192)),
+        "context_size": context_size(),
         "parallel": int(getattr(settings, "LOCAL_LLM_PARALLEL", 2)),
         "threads": int(getattr(settings, "LOCAL_LLM_THREADS", None) or os.cpu_count() or 1),
         "repeat_penalty": float(getattr(settings, "LOCAL_LLM_REPEAT_PENALTY", 1.1)),
@@ -132,6 +129,15 @@ def _start() -> LocalServerInfo:
         "ready_file": str(ready_file),
         "owner_pid": int(os.environ.get(OWNER_PID_ENV) or os.getpid()),
     }
+
+
+def _start() -> LocalServerInfo:
+    directory = run_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    model_name = getattr(settings, "LOCAL_LLM_MODEL_NAME", MODEL_NAME)
+    ready_file = directory / f"local_llm.ready.{os.getpid()}.{threading.get_ident()}"
+    ready_file.unlink(missing_ok=True)
+    config = server_config(model_name, ready_file)
     started = time.monotonic()
     with _log_file().open("ab") as log:
         log.write(f"\n--- starting local LLM at {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())

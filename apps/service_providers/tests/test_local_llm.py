@@ -221,3 +221,43 @@ def test_stop(run_dir):
     assert _server_processes(run_dir) == []
     assert local_server_status() is None
     assert stop_local_server() is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("question", ["Hi", "What can you do?"])
+def test_the_demo_chatbot_answers_on_topic(llm, question):
+    """Issue 13: the transcript template's worked example made every answer about oceans ("Hi" → the
+    Pacific, "What can you do?" → water bills). With the demo prompt and the local provider's defaults
+    (greedy decoding, a reply cap) the answers are short and about what was asked."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from apps.service_providers.actions import ensure_local_provider
+    from apps.service_providers.llm.base import CallOptions
+    from apps.service_providers.llm.service import get_chat_model
+    from apps.service_providers.models import LlmProviderModel
+    from apps.utils.factories.team import TeamFactory
+    from apps.web.demo import DEMO_PROMPT
+
+    provider = ensure_local_provider(TeamFactory())
+    model = LlmProviderModel.objects.get(team=None, type="local")
+    chat_model = get_chat_model(provider, model, CallOptions())  # no temperature or max_tokens: the defaults
+    reply = chat_model.invoke([SystemMessage(DEMO_PROMPT), HumanMessage(question)]).text.strip()
+
+    assert reply
+    assert len(reply) < 400
+    assert "ocean" not in reply.lower()
+    assert "water bill" not in reply.lower()
+
+
+def test_the_transcript_template_has_no_worked_example():
+    from jinja2 import Environment
+
+    template, _ = resolve_chat_template("transcript", Path("unused"))
+    prompt = (
+        Environment()
+        .from_string(template)
+        .render(messages=[{"role": "user", "content": "Hi"}], add_generation_prompt=True, tools=None)
+    )
+    assert prompt.count("User:") == 1
+    assert prompt.endswith("User: Hi\nAssistant:")
+    assert "ocean" not in prompt.lower()

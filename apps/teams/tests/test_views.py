@@ -132,3 +132,32 @@ def test_remove_member_and_leave(admin_client, team, client):
     response = client.post(reverse("teams:leave", args=[team.slug]))
     assert response["Location"] == reverse("web:home")
     assert not Membership.objects.filter(team=team, user=leaver).exists()
+
+
+@pytest.mark.django_db
+def test_inviting_again_says_the_first_link_is_replaced_and_that_link_gets_a_friendly_page(admin_client, team):
+    send = reverse("teams:send_invitation", args=[team.slug])
+    first = admin_client.post(send, {"email": "sam@example.com"}, follow=True)
+    assert "replaces" not in first.content.decode()
+    first_invitation = Invitation.objects.get(team=team)
+    again = admin_client.post(send, {"email": "Sam@example.com"}, follow=True).content.decode()
+    assert "replaces the earlier invitation, whose link no longer works" in again
+
+    old_link = admin_client.get(reverse("account_teams:accept_invitation", args=[first_invitation.token]))
+    assert old_link.status_code == 404
+    assert old_link.templates[0].name == "teams/invitation_gone.html"
+    assert "This invitation is no longer valid" in old_link.content.decode()
+    new_invitation = Invitation.objects.get(team=team)
+    assert admin_client.get(reverse("account_teams:accept_invitation", args=[new_invitation.token])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_expired_invitation_link_shows_a_friendly_page(client, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation = InvitationFactory(team=team, expires_at=timezone.now() - timedelta(days=1))
+    response = client.get(reverse("account_teams:accept_invitation", args=[invitation.token]))
+    assert response.status_code == 200
+    assert "This invitation has expired" in response.content.decode()

@@ -1,9 +1,9 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.teams import actions
+from apps.teams import actions, selectors
 from apps.teams.decorators import team_permission_required
 from apps.teams.exceptions import TeamActionError
 from apps.teams.forms import InvitationForm, TeamForm
@@ -17,6 +17,9 @@ from apps.teams.views.team_views import render_team_settings
 def send_invitation(request, team_slug: str):
     form = InvitationForm(request.POST)
     if form.is_valid():
+        # Inviting again replaces the earlier invitation (its roles and link): say so, since the link
+        # already sent stops working.
+        replaces = selectors.has_unaccepted_invitation(request.team, form.cleaned_data["email"])
         try:
             invitation = actions.invite_member(
                 team=request.team,
@@ -27,7 +30,8 @@ def send_invitation(request, team_slug: str):
         except TeamActionError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            replaced = " It replaces the earlier invitation, whose link no longer works." if replaces else ""
+            messages.success(request, f"Invitation sent to {invitation.email}.{replaced}")
             return redirect("teams:settings", team_slug=team_slug)
     return render_team_settings(request, team_form=TeamForm(initial={"name": request.team.name}), invitation_form=form)
 
@@ -61,7 +65,11 @@ def cancel_invitation(request, team_slug: str, pk: int):
 def accept_invitation(request, token):
     """The link in the invitation email. Anyone holding it may see which team invites them; accepting
     needs an account with the invited address (sign up or log in first, then come back)."""
-    invitation = get_object_or_404(Invitation.objects.select_related("team", "invited_by"), token=token)
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(token=token).first()
+    if invitation is None:
+        # Cancelled, or replaced by a newer invitation to the same address: a page that says what to do,
+        # not a bare 404.
+        return render(request, "teams/invitation_gone.html", status=404)
     error = None
     if request.method == "POST":
         if not request.user.is_authenticated:

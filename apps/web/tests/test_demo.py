@@ -36,3 +36,13 @@ def test_no_demo_chatbot_without_the_local_model(settings):
     settings.LOCAL_LLM_ENABLED = False
     _, _, team = demo.ensure_demo_data()
     assert demo.ensure_demo_chatbot(team) is None
+
+
+def test_the_demo_chatbot_and_the_new_chatbot_page_say_the_local_model_is_a_tiny_offline_one(admin_client, team):
+    bot = demo.ensure_demo_chatbot(team)
+    page = admin_client.get(f"/a/{team.slug}/chatbots/{bot.chatbot.pk}/").content.decode()
+    assert "tiny offline model" in page
+    assert "AI providers" in page
+    new = admin_client.get(f"/a/{team.slug}/chatbots/new/").content.decode()
+    assert 'data-testid="local-model-note"' in new
+    assert f'href="/a/{team.slug}/providers/"' in new

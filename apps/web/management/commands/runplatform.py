@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.service_providers.local_llm.server import OWNER_PID_ENV, stop_local_server
+from apps.web.actions import sync_site
 from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
 from apps.web.supervisor import BrokerWatch, Supervisor
 from config import embedded_valkey
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         if _port_in_use(host, port):
             raise CommandError(f"Port {port} on {host} is in use. Stop what runs there or set PORT=<another port>.")
         call_command("migrate", interactive=False, verbosity=0)
+        url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        links_env = site_url_environment(url)
+        sync_site(site_url=links_env.get("SITE_URL"))  # account emails name this host, not example.com
         demo = None if no_demo else ensure_demo_data()
         demo_bot = None if demo is None else ensure_demo_chatbot(demo[2])
 
@@ -51,14 +55,13 @@ class Command(BaseCommand):
         # this process unless another user (a test run) still needs it.
         ensure_embedded_broker()
         # The local model server, started by whichever child needs it first, lives as long as this process.
-        child_env = {**os.environ, OWNER_PID_ENV: str(os.getpid())}
+        child_env = {**os.environ, **links_env, OWNER_PID_ENV: str(os.getpid())}
         supervisor = Supervisor(processes, cwd=settings.BASE_DIR, env=child_env, log=self._log)
         stop = _StopRequest()
         signal.signal(signal.SIGINT, stop.request)
         signal.signal(signal.SIGTERM, stop.request)
         supervisor.start()
         try:
-            url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
             if _wait_until_healthy(url, supervisor, stop):
                 self._print_banner(url, demo, demo_bot, time.monotonic() - started)
             broker = BrokerWatch(embedded_valkey.data_dir(), self._log) if _embedded_broker() else None
@@ -93,6 +96,15 @@ class Command(BaseCommand):
             ]
         lines += ["  Emails (sign-up, invitations) are printed here.  Press Ctrl-C to stop.", ""]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+
+def site_url_environment(url: str) -> dict[str, str]:
+    """What the children need so links made outside a request (emails sent from tasks) use the port
+    served here: SITE_URL=<url> unless the operator set SITE_URL, marked as derived so links made during
+    a request still follow the request's host (apps/utils/site.py)."""
+    if settings.SITE_URL_IS_SET:
+        return {}
+    return {"SITE_URL": url, "SITE_URL_FROM_PORT": "1"}
 
 
 class _StopRequest:
