@@ -133,6 +133,8 @@ def receive_message(
 def record_failure(human: ChatMessage, error: BotError) -> None:
     """Remember why a queued message got no reply, for whoever polls for it."""
     metadata = {**human.metadata, "error": str(error), "trace_id": error.trace_id}
+    if type(error) is not BotError:  # its subclasses speak to the participant (the conversation ended, …)
+        metadata["error_for_participant"] = True
     ChatMessage.objects.filter(pk=human.pk).update(metadata=metadata)
 
 

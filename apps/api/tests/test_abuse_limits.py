@@ -112,5 +112,7 @@ def test_throttle_keys_hold_no_client_chosen_characters():
         SimpleNamespace(headers={"Origin": "https://a.example\r\n" + "z" * 500}), None
     )
     for key in (session_key, other_key, origin_key):
-        assert key.isascii() and key.isprintable() and len(key) < 80
+        assert key.isascii()
+        assert key.isprintable()
+        assert len(key) < 80
     assert session_key != other_key

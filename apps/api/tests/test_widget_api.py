@@ -5,10 +5,12 @@ from rest_framework.test import APIClient
 
 from apps.api.widget_access import identity_signature
 from apps.channels.models import ExperimentChannel
+from apps.chat.models import ChatMessage
 from apps.experiments import actions
 from apps.experiments.tests.sse import read_events
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.utils.factories.team import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://clinic.example.org"
@@ -91,7 +93,13 @@ def test_a_failed_reply_is_reported_by_the_task_poll(widget, chatbot, django_cap
     polled = client.get(f"/api/chat/{body['session_id']}/{task_id}/poll/")
     assert polled.status_code == 500
     assert polled.json()["status"] == "error"
-    assert "was rejected" in polled.json()["error"]
+    # The provider's details stay on the trace; the visitor gets a reference to it.
+    assert "was rejected" not in polled.json()["error"]
+    trace_id = ChatMessage.objects.get(external_id=task_id).metadata["trace_id"]
+    assert f"trace {trace_id}" in polled.json()["error"]
+    team_view = APIClient()
+    team_view.force_authenticate(user=MembershipFactory(team=chatbot.team).user)
+    assert "was rejected" in team_view.get(f"/api/chat/{body['session_id']}/{task_id}/poll/").json()["error"]
 
 
 def test_embed_key_and_origin_are_checked(widget, chatbot):

@@ -24,6 +24,7 @@ from apps.api.throttles import SessionRateThrottle, WidgetStartAddressThrottle, 
 from apps.api.widget_access import (
     BadIdentitySignature,
     ChatAccessDenied,
+    WidgetAccess,
     check_consent,
     check_session_access,
     remote_id_is_verified,
@@ -37,6 +38,7 @@ from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
 from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.experiments.streaming import error_message
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 
@@ -70,6 +72,10 @@ class WidgetView(APIView):
 
 
 def _session(request, session_id) -> ExperimentSession:
+    return _session_and_access(request, session_id)[0]
+
+
+def _session_and_access(request, session_id) -> tuple[ExperimentSession, WidgetAccess]:
     try:
         key = uuid.UUID(str(session_id))
     except ValueError:
@@ -81,8 +87,7 @@ def _session(request, session_id) -> ExperimentSession:
     )
     if session is None:
         raise NotFound("No such session")
-    check_session_access(request, session)
-    return session
+    return session, check_session_access(request, session)
 
 
 class StartSessionSerializer(serializers.Serializer):
@@ -213,7 +218,7 @@ class ChatTaskPoll(WidgetView):
         operation_id="chat_poll_task_response", tags=["Chat"], summary="Poll for task updates", responses={200: dict}
     )
     def get(self, request, session_id, task_id):
-        session = _session(request, session_id)
+        session, access = _session_and_access(request, session_id)
         human = ChatMessage.objects.filter(chat=session.chat, external_id=task_id).select_related("reply").first()
         if human is None:
             return Response({"detail": "Task not found"}, status=status.HTTP_404_NOT_FOUND)
@@ -222,9 +227,17 @@ class ChatTaskPoll(WidgetView):
             message = WidgetMessageSerializer(reply, context={"request": request, "session": session}).data
             return Response({"status": "complete", "message": message})
         if human.metadata.get("error"):
-            return Response(
-                {"status": "error", "error": human.metadata["error"]}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+            # A failed pipeline's details (nodes, providers, HTTP errors) are for the team; a visitor
+            # gets a reference to them, as on the public chat page.
+            failure = human.metadata
+            shown = (
+                failure["error"]
+                if access.trusted or failure.get("error_for_participant")
+                else error_message(
+                    BotError(failure["error"], trace_id=failure.get("trace_id")), session, show_details=False
+                )
             )
+            return Response({"status": "error", "error": shown}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         return Response({"status": "processing"})
 
 
