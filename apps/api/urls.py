@@ -4,7 +4,7 @@ from apps.api.views import key_views, widget_api, widget_consent, widget_stream,
 from apps.api.views.channel_api import IncomingApiMessage
 from apps.api.views.file_api import FileContent
 from apps.api.views.openai_api import ChatCompletions
-from apps.api.views.participants_api import Participants
+from apps.api.views.participants_api import Participants, ParticipantsAlias
 from apps.api.views.resources_api import ExperimentDetail, ExperimentList, SessionDetail, SessionList
 from apps.api.views.session_actions import EndSession, SessionTags, UpdateSessionState
 
@@ -19,6 +19,7 @@ api_urlpatterns = (
         path("sessions/<str:id>/update_state/", UpdateSessionState.as_view(), name="session-update-state"),
         # As in the reference API, these two have no trailing slash.
         path("participants", Participants.as_view(), name="participants"),
+        path("participants/", ParticipantsAlias.as_view(), name="participants-alias"),
         path("files/<str:id>/content", FileContent.as_view(), name="file-content"),
         path("openai/<str:experiment_id>/chat/completions", ChatCompletions.as_view(), name="openai-chat"),
         path(
