@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from apps.channels.models import ExperimentChannel
 from apps.chat.models import ChatMessage
@@ -75,6 +75,11 @@ def _with_run_rows(chatbots: QuerySet[Experiment], **lookup) -> Experiment | Non
 
 def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:
     return chatbot.versions.order_by("-version_number")
+
+
+def next_version_number(chatbot: Experiment) -> int:
+    """The number the chatbot's next version will take (Open Chat Studio's working-copy number)."""
+    return (chatbot.versions.aggregate(newest=Max("version_number"))["newest"] or 0) + 1
 
 
 def version_by_number(chatbot: Experiment, number: int) -> Experiment | None:

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
 from apps.experiments import actions
+from apps.pipelines.actions import save_pipeline_data
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
 from apps.utils.factories.experiments import simple_chatbot
@@ -139,6 +140,24 @@ def test_versioned_endpoint(live_server, setup):
         client_for(live_server, chatbot, key, version=7).chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}]
         )
+
+
+def test_the_reported_version_number_reaches_the_working_copy(live_server, setup):
+    """As in Open Chat Studio: the experiments API's `version_number` is the working copy's, and
+    `/v<n>/` with it runs the working copy, not a published version."""
+    _, chatbot, key = setup
+    actions.create_chatbot_version(experiment=chatbot, publish=True)
+    data = chatbot.pipeline.data
+    next(node for node in data["nodes"] if "prompt" in node.get("params", {}))["params"]["prompt"] = "Draft prompt."
+    save_pipeline_data(pipeline=chatbot.pipeline, data=data, expected_revision=chatbot.pipeline.edit_revision)
+    number = api_client(key).get(f"/api/experiments/{chatbot.public_id}/").json()["version_number"]
+    assert number == 2
+    for version, prompt in [(number, "Draft prompt."), (1, "You are helpful.")]:
+        with use_fake_llm("ok") as fake:
+            client_for(live_server, chatbot, key, version=version).chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}]
+            )
+        assert fake.calls[0][0].text == prompt
 
 
 def test_errors(live_server, setup):
