@@ -84,6 +84,7 @@ class AttachmentSerializer(serializers.Serializer):
         return _absolute(self.context["request"], "api:file-content", id=attachment["file_id"])
 
 
+@extend_schema_serializer(component_name="WidgetFile")
 class WidgetAttachmentSerializer(AttachmentSerializer):
     # In the chat widget API, also `download_url`: the same bytes for the session's own participant
     # (`GET /api/chat/<session>/files/<id>/content/`, with the widget's embed key and session token),

@@ -1,4 +1,5 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.api.views import key_views, widget_api, widget_consent, widget_stream, widget_upload
 from apps.api.views.channel_api import IncomingApiMessage
@@ -10,6 +11,9 @@ from apps.api.views.session_actions import EndSession, SessionTags, UpdateSessio
 
 api_urlpatterns = (
     [
+        # The OpenAPI schema and a page to read and try it, both public like Open Chat Studio's.
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("experiments/", ExperimentList.as_view(), name="experiment-list"),
         path("experiments/<str:id>/", ExperimentDetail.as_view(), name="experiment-detail"),
         path("sessions/", SessionList.as_view(), name="session-list"),

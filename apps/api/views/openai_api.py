@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.api.resource_serializers import MESSAGE_TYPES
+from apps.api.schema_types import ChatCompletionResponseSerializer
 from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.models import ChatMessage
 from apps.chat.streaming import reply_stream
@@ -60,6 +61,7 @@ OPENAI_ERRORS = {
         (401, "No valid API key"),
         (404, "Unknown chatbot or version"),
         (413, "The last message is too long"),
+        (429, "Too many requests; retry after `Retry-After` seconds"),
         (502, "The chatbot could not answer; nothing is stored"),
     ]
 }
@@ -67,7 +69,9 @@ OPENAI_ERRORS = {
 
 class ChatMessageInSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=["system", "developer", "user", "assistant", "tool"])
-    content = serializers.JSONField(help_text="Text, or a list of content parts with text")
+    content = serializers.JSONField(
+        help_text="Text, or a list of text parts (joined with a space); other parts, such as images, are refused"
+    )
 
 
 class StreamOptionsSerializer(serializers.Serializer):
@@ -177,7 +181,7 @@ class ChatCompletions(APIView):
         summary="OpenAI-compatible chat completion",
         tags=["OpenAI"],
         request=ChatCompletionRequestSerializer,
-        responses={200: dict, **OPENAI_ERRORS},
+        responses={200: ChatCompletionResponseSerializer, **OPENAI_ERRORS},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
         if (refused := _too_many_messages(request)) is not None:
@@ -200,7 +204,7 @@ class ChatCompletions(APIView):
             (ChatMessage.Type.SYSTEM if role in SYSTEM_ROLES else MESSAGE_TYPES.get(role), text)
             for role, text in messages[:-1]
         ]
-        run_options = {
+        run_options: dict[str, Any] = {
             "version": served,
             "history": history_messages(turns),  # what is stored next: the run need not read it back
             "system_instruction": system,
