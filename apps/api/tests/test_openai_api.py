@@ -246,3 +246,23 @@ def test_user_names_the_participant(live_server, setup):
     api = api_client(key)
     sessions = [api.get(f"/api/sessions/{session_id}/").json() for session_id in ids]
     assert [s["participant"]["identifier"] for s in sessions] == ["client-user-42", "client-user-42"]
+
+
+def test_the_sdk_reads_our_error_messages(live_server, setup):
+    """The SDK takes `error.message`, `param` and `code` from OpenAI's error shape."""
+    from openai import AuthenticationError, BadRequestError
+
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    with pytest.raises(BadRequestError) as info:
+        client.chat.completions.create(model="m", messages=[{"role": "assistant", "content": "x"}])
+    assert info.value.param == "messages"
+    assert info.value.message == "Error code: 400 - The last message must be from the user"
+    with pytest.raises(BadRequestError) as info:
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": [{"type": "text", "text": 5}]}])
+    assert info.value.body["param"] == "messages[0].content[0].text"
+    with pytest.raises(AuthenticationError) as denied:
+        client_for(live_server, chatbot, "cs_bad.key").chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert denied.value.body["type"] == "authentication_error"
