@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_vite",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files
     "django_celery_beat",
     "apps.utils",
     "apps.users",
@@ -256,7 +257,20 @@ API_KEY_FAILURES_PER_ADDRESS = env("API_KEY_FAILURES_PER_ADDRESS", default="20/m
 WIDGET_SESSION_TOKEN_TTL = env.int("WIDGET_SESSION_TOKEN_TTL", default=24 * 60 * 60)
 # Messages one OpenAI-compatible request may carry (each is stored as a row of the session).
 OPENAI_MAX_MESSAGES = env.int("OPENAI_MAX_MESSAGES", default=200)
-SPECTACULAR_SETTINGS = {"TITLE": "Chat Studio API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+# The schema is public (GET /api/schema/), as Open Chat Studio's is; the docs page (/api/docs/) loads
+# Swagger UI from our own static files (drf-spectacular-sidecar), not from a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chat Studio API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.add_widget_security",
+    ],
+}
 
 # --- Celery -----------------------------------------------------------------------------------------
 # Celery runs on the Redis protocol everywhere: REDIS_URL names an external Redis (or Valkey); without

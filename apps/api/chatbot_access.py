@@ -12,6 +12,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from apps.chat.bot import BotError, ConversationEnded, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import next_version_number
 from apps.experiments.sessions import (
     carry_participant_data,
     find_participant_with_data,
@@ -73,7 +74,11 @@ def _working_chatbot(team, public_id: uuid.UUID) -> Experiment | None:
 
 
 def chatbot_version(experiment: Experiment, number: int) -> Experiment:
+    """The chatbot's version `number`; as in Open Chat Studio, the number after the newest version
+    (the one the experiments API reports as `version_number`) is the working copy."""
     version = experiment.versions.filter(version_number=number).first()
+    if version is None and number > 0 and number == next_version_number(experiment):
+        return experiment
     if version is None:
         raise NotFound(f"Chatbot has no version {number}")
     return version

@@ -50,8 +50,9 @@ class ExperimentSerializer(serializers.Serializer):
         return _absolute(self.context["request"], "api:experiment-detail", id=experiment.public_id)
 
     def get_version_number(self, experiment: Experiment) -> int:
-        published = next((v for v in experiment.versions.all() if v.is_published), None)
-        return published.version_number if published else 0
+        # Open Chat Studio's: the working copy's number, the one its next version will take; `/v<n>/`
+        # with it reaches the working copy (apps.api.chatbot_access.chatbot_version).
+        return max((version.version_number for version in experiment.versions.all()), default=0) + 1
 
     def get_versions(self, experiment: Experiment) -> list[dict]:
         versions = sorted(experiment.versions.all(), key=lambda version: version.version_number)
@@ -83,6 +84,7 @@ class AttachmentSerializer(serializers.Serializer):
         return _absolute(self.context["request"], "api:file-content", id=attachment["file_id"])
 
 
+@extend_schema_serializer(component_name="WidgetFile")
 class WidgetAttachmentSerializer(AttachmentSerializer):
     # In the chat widget API, also `download_url`: the same bytes for the session's own participant
     # (`GET /api/chat/<session>/files/<id>/content/`, with the widget's embed key and session token),

@@ -1,15 +1,19 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.api.views import key_views, widget_api, widget_consent, widget_stream, widget_upload
 from apps.api.views.channel_api import IncomingApiMessage
 from apps.api.views.file_api import FileContent
 from apps.api.views.openai_api import ChatCompletions
-from apps.api.views.participants_api import Participants
+from apps.api.views.participants_api import Participants, ParticipantsAlias
 from apps.api.views.resources_api import ExperimentDetail, ExperimentList, SessionDetail, SessionList
 from apps.api.views.session_actions import EndSession, SessionTags, UpdateSessionState
 
 api_urlpatterns = (
     [
+        # The OpenAPI schema and a page to read and try it, both public like Open Chat Studio's.
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("experiments/", ExperimentList.as_view(), name="experiment-list"),
         path("experiments/<str:id>/", ExperimentDetail.as_view(), name="experiment-detail"),
         path("sessions/", SessionList.as_view(), name="session-list"),
@@ -19,6 +23,7 @@ api_urlpatterns = (
         path("sessions/<str:id>/update_state/", UpdateSessionState.as_view(), name="session-update-state"),
         # As in the reference API, these two have no trailing slash.
         path("participants", Participants.as_view(), name="participants"),
+        path("participants/", ParticipantsAlias.as_view(), name="participants-alias"),
         path("files/<str:id>/content", FileContent.as_view(), name="file-content"),
         path("openai/<str:experiment_id>/chat/completions", ChatCompletions.as_view(), name="openai-chat"),
         path(

@@ -79,11 +79,13 @@ def respond(
     version: Experiment | None = None,
     hidden: bool = False,
     history: list[BaseMessage] | None = None,
+    system_instruction: str = "",
 ) -> BotReply:
     """Store the participant's message, run the chatbot's pipeline, store and return its reply.
 
     `history`: the conversation before this message, when the caller holds it already (a session
-    it has just started and filled); otherwise it is read from the chat."""
+    it has just started and filled); otherwise it is read from the chat. `system_instruction`: the
+    caller's instructions for this run, added to the LLM nodes' prompts."""
     if session.is_complete:
         raise ConversationEnded()
     # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
@@ -101,6 +103,7 @@ def respond(
         participant_data = participant_data_for(session)
         transcribe = _transcriber(version, repository)
         run = _run_input(session, version, human, participant_data.data or {}, history, transcribe)
+        run.system_instruction = system_instruction
         result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
     except PipelineRunError as error:
         claims.unclaim(human.pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from apps.channels.models import ExperimentChannel
 from apps.chat.models import ChatMessage
@@ -55,6 +55,10 @@ def served_version(session: ExperimentSession) -> Experiment:
     working = session.experiment.working
     if not Experiment.team.is_cached(working) and ExperimentSession.team.is_cached(session):
         working.team = session.team  # the same team, already loaded
+    if session.version_number == 0:
+        # Pinned to the working copy: Open Chat Studio's number for it, the one after the newest
+        # version, is stored as 0, the working copy's own number (apps.api.chatbot_access).
+        return _with_run_rows(Experiment.objects.all(), pk=working.pk) or working
     if session.version_number is not None:
         number = session.version_number
         pinned = cached_config(
@@ -75,6 +79,11 @@ def _with_run_rows(chatbots: QuerySet[Experiment], **lookup) -> Experiment | Non
 
 def chatbot_versions(chatbot: Experiment) -> QuerySet[Experiment]:
     return chatbot.versions.order_by("-version_number")
+
+
+def next_version_number(chatbot: Experiment) -> int:
+    """The number the chatbot's next version will take (Open Chat Studio's working-copy number)."""
+    return (chatbot.versions.aggregate(newest=Max("version_number"))["newest"] or 0) + 1
 
 
 def version_by_number(chatbot: Experiment, number: int) -> Experiment | None:

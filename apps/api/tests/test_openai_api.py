@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
 from apps.experiments import actions
+from apps.pipelines.actions import save_pipeline_data
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
 from apps.utils.factories.experiments import simple_chatbot
@@ -28,11 +29,17 @@ def client_for(live_server, chatbot, key, version=None) -> OpenAI:
     return OpenAI(base_url=f"{live_server.url}/api/openai/{chatbot.public_id}{suffix}", api_key=key, max_retries=0)
 
 
+def api_client(key) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_X_API_KEY=key)
+    return api
+
+
 def test_sdk_gets_a_completion(live_server, setup):
     _, chatbot, key = setup
     client = client_for(live_server, chatbot, key)
     messages = [
-        {"role": "system", "content": "ignored: the chatbot has its own prompt"},
+        {"role": "system", "content": "Answer in French."},
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello"},
         {"role": "user", "content": "How are you?"},
@@ -43,6 +50,8 @@ def test_sdk_gets_a_completion(live_server, setup):
     assert completion.choices[0].finish_reason == "stop"
     assert completion.object == "chat.completion"
     assert [m.text for m in fake.calls[0][1:]] == ["Hi", "Hello", "How are you?"]
+    # The request's system message is added to the chatbot's own prompt, for this run.
+    assert fake.calls[0][0].text == "You are helpful.\n\nAnswer in French."
     # The run's real token counts (the fake model counts words), not zeros.
     prompt_words = sum(len(m.text.split()) for m in fake.calls[0])
     assert completion.usage is not None
@@ -133,6 +142,24 @@ def test_versioned_endpoint(live_server, setup):
         )
 
 
+def test_the_reported_version_number_reaches_the_working_copy(live_server, setup):
+    """As in Open Chat Studio: the experiments API's `version_number` is the working copy's, and
+    `/v<n>/` with it runs the working copy, not a published version."""
+    _, chatbot, key = setup
+    actions.create_chatbot_version(experiment=chatbot, publish=True)
+    data = chatbot.pipeline.data
+    next(node for node in data["nodes"] if "prompt" in node.get("params", {}))["params"]["prompt"] = "Draft prompt."
+    save_pipeline_data(pipeline=chatbot.pipeline, data=data, expected_revision=chatbot.pipeline.edit_revision)
+    number = api_client(key).get(f"/api/experiments/{chatbot.public_id}/").json()["version_number"]
+    assert number == 2
+    for version, prompt in [(number, "Draft prompt."), (1, "You are helpful.")]:
+        with use_fake_llm("ok") as fake:
+            client_for(live_server, chatbot, key, version=version).chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}]
+            )
+        assert fake.calls[0][0].text == prompt
+
+
 def test_errors(live_server, setup):
     team, chatbot, key = setup
     other_team_key = create_api_key(team=TeamFactory(), name="x")[1]
@@ -151,3 +178,91 @@ def test_errors(live_server, setup):
     assert api.post(path, {"messages": []}, format="json").status_code == 400
     last_is_assistant = {"messages": [{"role": "assistant", "content": "x"}]}
     assert "last message" in str(api.post(path, last_is_assistant, format="json").json())
+
+
+def test_completion_id_finds_the_stored_conversation(live_server, setup):
+    """As in Open Chat Studio, the id is the session's: the sessions API reads the conversation,
+    its system message included."""
+    _, chatbot, key = setup
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    with use_fake_llm("Hello"):
+        completion = client_for(live_server, chatbot, key).chat.completions.create(model="m", messages=messages)
+    session = api_client(key).get(f"/api/sessions/{completion.id}/")
+    assert session.status_code == 200
+    stored = [(m["role"], m["content"]) for m in session.json()["messages"]]
+    assert stored == [("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello")]
+
+
+def test_streamed_chunks_carry_the_session_id(live_server, setup):
+    _, chatbot, key = setup
+    with use_fake_llm("one two"):
+        stream = client_for(live_server, chatbot, key).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        ids = {chunk.id for chunk in stream}
+    (session_id,) = ids
+    assert api_client(key).get(f"/api/sessions/{session_id}/").status_code == 200
+
+
+def test_text_parts_are_joined_with_a_space(live_server, setup):
+    _, chatbot, key = setup
+    content = [{"type": "text", "text": "Find a fish for me"}, {"type": "text", "text": "Barracuda"}]
+    with use_fake_llm("ok") as fake:
+        client_for(live_server, chatbot, key).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": content}]
+        )
+    assert fake.calls[0][-1].text == "Find a fish for me Barracuda"
+
+
+def test_an_image_part_is_refused_in_openais_shape(live_server, setup):
+    from openai import BadRequestError
+
+    from apps.experiments.models import ExperimentSession
+
+    _, chatbot, key = setup
+    content = [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    with pytest.raises(BadRequestError) as info, use_fake_llm("unseen"):
+        client_for(live_server, chatbot, key).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": content}]
+        )
+    assert info.value.message.endswith("Only text messages are supported")
+    assert info.value.param == "messages[0].content[1]"
+    assert not ExperimentSession.objects.exists()
+
+
+def test_user_names_the_participant(live_server, setup):
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    ids = []
+    with use_fake_llm("ok"):
+        for _ in range(2):
+            completion = client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], user="client-user-42"
+            )
+            ids.append(completion.id)
+    api = api_client(key)
+    sessions = [api.get(f"/api/sessions/{session_id}/").json() for session_id in ids]
+    assert [s["participant"]["identifier"] for s in sessions] == ["client-user-42", "client-user-42"]
+
+
+def test_the_sdk_reads_our_error_messages(live_server, setup):
+    """The SDK takes `error.message`, `param` and `code` from OpenAI's error shape."""
+    from openai import AuthenticationError, BadRequestError
+
+    _, chatbot, key = setup
+    client = client_for(live_server, chatbot, key)
+    with pytest.raises(BadRequestError) as info:
+        client.chat.completions.create(model="m", messages=[{"role": "assistant", "content": "x"}])
+    assert info.value.param == "messages"
+    assert info.value.message == "Error code: 400 - The last message must be from the user"
+    with pytest.raises(BadRequestError) as info:
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": [{"type": "text", "text": 5}]}])
+    assert info.value.body["param"] == "messages[0].content[0].text"
+    with pytest.raises(AuthenticationError) as denied:
+        client_for(live_server, chatbot, "cs_bad.key").chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert denied.value.body["type"] == "authentication_error"

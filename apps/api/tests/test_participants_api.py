@@ -102,6 +102,14 @@ def test_platform_defaults_to_api(api, chatbot, team):
     assert response.json()["data"] == []
 
 
+def test_the_trailing_slash_alias_answers_too(api, chatbot, team):
+    """Open Chat Studio keeps `/api/participants/` as an alias, and clients post there."""
+    response = api.post(URL + "/", {"identifier": "x-2", "data": []}, format="json")
+    assert response.status_code == 200
+    assert response.json()["identifier"] == "x-2"
+    assert api.get(URL + "/").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

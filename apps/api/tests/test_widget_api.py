@@ -139,6 +139,20 @@ def test_team_credentials_may_pick_a_version(api, chatbot):
     assert start(APIClient(), chatbot, version_number=1).status_code == 403
 
 
+def test_the_next_version_number_pins_the_working_copy(api, chatbot):
+    """As on the API channel: the experiments API's `version_number` (the one after the newest
+    version) reaches the working copy, not the published version."""
+    from apps.experiments.models import ExperimentSession
+    from apps.experiments.selectors import served_version
+
+    with use_fake_llm():
+        actions.create_chatbot_version(experiment=chatbot, publish=True)
+    body = start(api, chatbot, version_number=2).json()
+    session = ExperimentSession.objects.get(public_id=body["session_id"])
+    assert served_version(session).pk == chatbot.pk
+    assert start(api, chatbot, version_number=3).status_code == 404
+
+
 def test_bad_input(widget, chatbot):
     client = widget_client(widget)
     assert client.post("/api/chat/start/", {}, format="json").status_code == 400

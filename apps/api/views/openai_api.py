@@ -1,9 +1,12 @@
 """An OpenAI-compatible `chat/completions` endpoint per chatbot, so the official `openai` SDK (with
 `base_url=<site>/api/openai/<chatbot_id>` and a team API key) talks to a chatbot unchanged.
 
-Each request is a new session: the request's earlier messages become the session's history and the
-last user message is answered. `stream: true` answers with `chat.completion.chunk` server-sent
-events, one per token, then `data: [DONE]`.
+Each request is a new session, for the participant named by `user` (else the API key's): the
+request's earlier messages become the session's history, its system messages are added to the
+chatbot's prompt for this run (and stored), and the last user message is answered. The completion's
+id is the session's id, so `GET /api/sessions/<id>/` reads the conversation afterwards.
+`stream: true` answers with `chat.completion.chunk` server-sent events, one per token, then
+`data: [DONE]`. Content parts other than text (images) are refused with a 400, as in Open Chat Studio.
 
 Errors are in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`), and a request that
 fails before its reply is stored (bad input, the model failing) leaves no session behind."""
@@ -14,13 +17,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from langchain_core.messages import BaseMessage
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.request import Request
@@ -30,10 +33,14 @@ from rest_framework.views import APIView
 from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.api.resource_serializers import MESSAGE_TYPES
+from apps.api.schema_types import ChatCompletionResponseSerializer
 from apps.chat.bot import BotError, BotReply, history_messages, respond
+from apps.chat.models import ChatMessage
 from apps.chat.streaming import reply_stream
 from apps.experiments.sessions import add_messages, discard_session
 from apps.utils import storable
+
+SYSTEM_ROLES = ("system", "developer")
 
 
 class OpenAIErrorDetailSerializer(serializers.Serializer):
@@ -54,6 +61,7 @@ OPENAI_ERRORS = {
         (401, "No valid API key"),
         (404, "Unknown chatbot or version"),
         (413, "The last message is too long"),
+        (429, "Too many requests; retry after `Retry-After` seconds"),
         (502, "The chatbot could not answer; nothing is stored"),
     ]
 }
@@ -61,7 +69,9 @@ OPENAI_ERRORS = {
 
 class ChatMessageInSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=["system", "developer", "user", "assistant", "tool"])
-    content = serializers.JSONField(help_text="Text, or a list of content parts with text")
+    content = serializers.JSONField(
+        help_text="Text, or a list of text parts (joined with a space); other parts, such as images, are refused"
+    )
 
 
 class StreamOptionsSerializer(serializers.Serializer):
@@ -73,6 +83,12 @@ class ChatCompletionRequestSerializer(serializers.Serializer):
     messages = ChatMessageInSerializer(many=True, allow_empty=False)
     stream = serializers.BooleanField(default=False)
     stream_options = StreamOptionsSerializer(required=False, allow_null=True)
+    user = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=320,
+        help_text="The participant's identifier (default: the API key's participant); their data carries over",
+    )
 
     def validate(self, attrs):
         if attrs.get("stream_options") and not attrs.get("stream"):
@@ -106,18 +122,22 @@ def _usage(reply: BotReply) -> dict[str, int]:
 
 
 def _text(content, index: int) -> str:
-    """A message's text: its content, or the text of its content parts (other parts are ignored)."""
+    """A message's text: its content, or its text parts joined with a space (as OpenAI reads them).
+    Images and other parts are refused, as Open Chat Studio does, rather than dropped unseen."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
         texts = []
         for number, part in enumerate(content):
+            field = f"messages[{index}].content[{number}]"
+            if isinstance(part, dict) and part.get("type", "text") != "text":
+                raise ValidationError({field: ["Only text messages are supported"]})
             text = part.get("text", "") if isinstance(part, dict) else None
             if not isinstance(text, str):
-                field = f"messages[{index}].content[{number}]" + (".text" if isinstance(part, dict) else "")
+                field += ".text" if isinstance(part, dict) else ""
                 raise ValidationError({field: ["A content part is an object whose text is a string"]})
             texts.append(text)
-        return "".join(texts)
+        return " ".join(texts)
     raise ValidationError({f"messages[{index}].content": ["Message content must be text or a list of text parts"]})
 
 
@@ -161,7 +181,7 @@ class ChatCompletions(APIView):
         summary="OpenAI-compatible chat completion",
         tags=["OpenAI"],
         request=ChatCompletionRequestSerializer,
-        responses={200: dict, **OPENAI_ERRORS},
+        responses={200: ChatCompletionResponseSerializer, **OPENAI_ERRORS},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
         if (refused := _too_many_messages(request)) is not None:
@@ -176,31 +196,39 @@ class ChatCompletions(APIView):
         team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
+        # System (and developer) messages are the caller's instructions for this run: added to the
+        # chatbot's prompt and stored with the conversation, but not part of the model's history.
+        system = "\n\n".join(text for role, text in messages[:-1] if role in SYSTEM_ROLES)
         turns = [(MESSAGE_TYPES[role], text) for role, text in messages[:-1] if role in ("user", "assistant")]
-        history = history_messages(turns)  # what is stored next: the run need not read it back
+        stored = [
+            (ChatMessage.Type.SYSTEM if role in SYSTEM_ROLES else MESSAGE_TYPES.get(role), text)
+            for role, text in messages[:-1]
+        ]
+        run_options: dict[str, Any] = {
+            "version": served,
+            "history": history_messages(turns),  # what is stored next: the run need not read it back
+            "system_instruction": system,
+        }
         model_name = data.get("model") or experiment.name
+        identifier = data.get("user") or None
+        started = timezone.now()
+        session = _new_session(request, experiment, [(kind, text) for kind, text in stored if kind], identifier)
+        # The session's id, as Open Chat Studio answers: `GET /api/sessions/<id>/` reads the conversation.
+        completion_id = str(session.public_id)
         if data["stream"]:
-            started = timezone.now()
-            session = _new_session(request, experiment, turns)
-            completion_id = f"chatcmpl-{session.public_id.hex}"
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
-            stream = _stream(
-                session, messages[-1][1], served, history, completion_id, model_name, include_usage, started
-            )
+            stream = _stream(session, messages[-1][1], run_options, completion_id, model_name, include_usage, started)
             response = StreamingHttpResponse(stream, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
             return response
-        started = timezone.now()
-        session = _new_session(request, experiment, turns)
         try:
-            reply = respond(session, messages[-1][1], version=served, history=history)
+            reply = respond(session, messages[-1][1], **run_options)
         except BotError as error:
             # A failed request leaves nothing behind. Not one transaction around the run: that would
             # hold a pooled connection while the model answers, which no other channel does (ADR 0011).
             discard_session(session=session, created_since=started)
             raise bot_error(error) from error
-        completion_id = f"chatcmpl-{session.public_id.hex}"
         return Response(
             {
                 "id": completion_id,
@@ -219,8 +247,8 @@ class ChatCompletions(APIView):
         )
 
 
-def _new_session(request: Request, experiment, turns: list[tuple[str, str]]):
-    session = start_api_session(request, experiment)
+def _new_session(request: Request, experiment, turns: list[tuple[str, str]], identifier: str | None):
+    session = start_api_session(request, experiment, identifier=identifier)
     add_messages(session=session, messages=turns)
     return session
 
@@ -228,8 +256,7 @@ def _new_session(request: Request, experiment, turns: list[tuple[str, str]]):
 async def _stream(
     session,
     text: str,
-    version,
-    history: list[BaseMessage],
+    run_options: dict[str, Any],
     completion_id: str,
     model: str,
     include_usage: bool,
@@ -252,7 +279,7 @@ async def _stream(
 
     yield delta({"role": "assistant", "content": ""})
     reply = None
-    async for event in reply_stream(session, text, version=version, history=history):
+    async for event in reply_stream(session, text, **run_options):
         if event.kind == "token":
             yield delta({"content": event.text})
         elif event.kind == "done":

@@ -103,3 +103,10 @@ def _team_chatbots(team, public_ids: list[uuid.UUID]) -> dict[uuid.UUID, Experim
     if missing:
         raise NotFound({"errors": [{"message": f"Experiment {public_id} not found"} for public_id in missing]})
     return chatbots
+
+
+class ParticipantsAlias(Participants):
+    """`/api/participants/`, with the trailing slash: Open Chat Studio answers there too and clients
+    use it. Left out of the schema, which names the path once, as the reference API does."""
+
+    schema = None

@@ -19,6 +19,16 @@ from rest_framework.views import APIView
 from apps.api.authentication import ApiKeyAuthentication
 from apps.api.chatbot_access import chatbot_version, check_message_size
 from apps.api.resource_serializers import STATUS_NAMES, ExperimentSerializer, WidgetMessageSerializer
+from apps.api.schema_types import (
+    POLL_PARAMETERS,
+    WIDGET_ERRORS,
+    ChatPollResponseSerializer,
+    ChatSendMessageResponseSerializer,
+    ChatStartSessionResponseSerializer,
+    ChatTaskPollErrorSerializer,
+    ChatTaskPollSerializer,
+    DetailErrorSerializer,
+)
 from apps.api.serializers import JsonObjectField
 from apps.api.throttles import SessionRateThrottle, WidgetStartAddressThrottle, WidgetStartOriginThrottle
 from apps.api.widget_access import (
@@ -124,7 +134,7 @@ class ChatStart(WidgetView):
         tags=["Chat"],
         summary="Start a chat session for a widget",
         request=StartSessionSerializer,
-        responses={201: dict},
+        responses={201: ChatStartSessionResponseSerializer, **WIDGET_ERRORS},
     )
     def post(self, request):
         serializer = StartSessionSerializer(data=request.data)
@@ -187,7 +197,15 @@ class ChatSendMessage(WidgetView):
     throttle_classes = [SessionRateThrottle]
 
     @extend_schema(
-        tags=["Chat"], summary="Send a message to a chat session", request=SendMessageSerializer, responses={202: dict}
+        tags=["Chat"],
+        summary="Send a message to a chat session",
+        request=SendMessageSerializer,
+        responses={
+            202: ChatSendMessageResponseSerializer,
+            409: DetailErrorSerializer,
+            413: DetailErrorSerializer,
+            **WIDGET_ERRORS,
+        },
     )
     def post(self, request, session_id):
         session = _session(request, session_id)
@@ -215,7 +233,10 @@ class ChatSendMessage(WidgetView):
 
 class ChatTaskPoll(WidgetView):
     @extend_schema(
-        operation_id="chat_poll_task_response", tags=["Chat"], summary="Poll for task updates", responses={200: dict}
+        operation_id="chat_poll_task_response",
+        tags=["Chat"],
+        summary="Poll for task updates",
+        responses={200: ChatTaskPollSerializer, **WIDGET_ERRORS, 500: ChatTaskPollErrorSerializer},
     )
     def get(self, request, session_id, task_id):
         session, access = _session_and_access(request, session_id)
@@ -246,7 +267,8 @@ class ChatPoll(WidgetView):
         operation_id="chat_poll_response",
         tags=["Chat"],
         summary="Poll for new messages in a chat session",
-        responses={200: dict},
+        parameters=POLL_PARAMETERS,
+        responses={200: ChatPollResponseSerializer, **WIDGET_ERRORS},
     )
     def get(self, request, session_id):
         session = _session(request, session_id)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.api.resource_serializers import STATUS_NAMES
+from apps.api.schema_types import WIDGET_ERRORS, ConsentResponseSerializer
 from apps.api.views.widget_api import WidgetView, _session
 from apps.experiments.sessions import give_consent
 
@@ -24,7 +25,10 @@ class ConsentSerializer(serializers.Serializer):
 
 class ChatConsent(WidgetView):
     @extend_schema(
-        tags=["Chat"], summary="Accept the chatbot's consent form", request=ConsentSerializer, responses={200: dict}
+        tags=["Chat"],
+        summary="Accept the chatbot's consent form",
+        request=ConsentSerializer,
+        responses={200: ConsentResponseSerializer, **WIDGET_ERRORS},
     )
     def post(self, request, session_id):
         session = _session(request, session_id)

@@ -195,6 +195,8 @@ def _summarized(params: LlmParams, context, history: list[BaseMessage], budget: 
 def prompt_messages(params: LlmParams, context, user: str) -> tuple[list[BaseMessage], list[BaseMessage]]:
     """(messages to send, the history they include) for `user` as the newest message."""
     system = render_prompt(params.prompt, context)
+    if context.run.system_instruction:
+        system = f"{system}\n\n{context.run.system_instruction}"
     history = fit_history(params, context, system, load_history(params, context), user)
     return [SystemMessage(system), *history, HumanMessage(user)], history
 

@@ -38,6 +38,9 @@ class RunInput:
     chatbot_id: int | None = None
     pipeline_id: int | None = None
     source_material: str = ""
+    # The caller's own instructions for this run (an OpenAI client's system messages), added to the
+    # LLM nodes' prompts after the chatbot's.
+    system_instruction: str = ""
 
 
 @dataclass
