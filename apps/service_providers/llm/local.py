@@ -4,6 +4,7 @@ The chat model is Gemma 3 270M run by llama.cpp (xllamacpp) in a managed loopbac
 web and worker processes share (see apps.service_providers.local_llm); it speaks OpenAI's API, so
 the OpenAI client gives streaming, JSON-schema output and retries. Embeddings run in-process."""
 
+import functools
 from typing import Any
 
 from apps.service_providers.config_models import ProviderSettings
@@ -12,6 +13,7 @@ from apps.service_providers.llm.base import LlmProviderType
 from apps.service_providers.llm.openai_family import build_openai_compatible_model
 
 
+@functools.cache  # one class: a pydantic model class is costly to build on every call
 def _local_chat_model_class() -> Any:
     from langchain_openai import ChatOpenAI
 
