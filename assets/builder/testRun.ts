@@ -33,6 +33,23 @@ export interface Turn {
   content: string;
 }
 
+/** A message shown in the test conversation; a participant's message whose run failed carries the error. */
+export interface ShownTurn extends Turn {
+  error?: string;
+}
+
+/** The conversation after a finished run of `message`: the exchange on success; on failure the
+ * participant's message stays, with the error under it, and no reply. */
+export function turnsAfterRun(turns: ShownTurn[], message: string, run: RunState): ShownTurn[] {
+  if (run.error) return [...turns, { role: "human", content: message, error: run.error }];
+  return [...turns, { role: "human", content: message }, { role: "ai", content: run.reply }];
+}
+
+/** The history the model sees: the exchanges that were answered (a failed message got no reply). */
+export function answeredTurns(turns: ShownTurn[]): Turn[] {
+  return turns.filter((turn) => !turn.error).map(({ role, content }) => ({ role, content }));
+}
+
 /** The server refuses a longer `history` (docs/builder-api.md, `POST builder/test/`). */
 export const MAX_HISTORY = 200;
 
