@@ -99,3 +99,13 @@ describe("turnsAfterRun", () => {
     ]);
   });
 });
+
+describe("a router's step", () => {
+  it("shows the route's keyword, not its output handle", () => {
+    const start: [string, Record<string, unknown>] = ["node_start", { node_id: "r", name: "router", type: "llm_router" }];
+    const routed = play([start, ["node_end", { node_id: "r", output: "hi", route: "output_1", details: { route: "billing" } }]]);
+    expect(routed.steps[0].route).toBe("billing");
+    const plain = play([start, ["node_end", { node_id: "r", output: "hi", route: "output_0" }]]);
+    expect(plain.steps[0].route).toBe("output_0");
+  });
+});

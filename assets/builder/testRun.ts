@@ -85,6 +85,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function routeName(data: Record<string, unknown>): string | null {
+  const details = data.details;
+  if (isObject(details) && typeof details.route === "string") return details.route;
+  return typeof data.route === "string" ? data.route : null;
+}
+
 export function runReducer(state: RunState, event: string, data: Record<string, unknown>): RunState {
   switch (event) {
     case "node_start": {
@@ -105,7 +111,8 @@ export function runReducer(state: RunState, event: string, data: Record<string, 
       const update = (step: RunStep): RunStep => ({
         ...step,
         output: data.output,
-        route: (data.route as string | null | undefined) ?? null,
+        // The route's keyword (a router's span details), not its output handle ("output_0").
+        route: routeName(data),
         durationMs: typeof data.duration_ms === "number" ? data.duration_ms : null,
         error: text(data.error),
         status: data.error ? "error" : "done",
