@@ -112,6 +112,7 @@ def respond(
         if stop is None or not stop.is_set():
             claims.unclaim(human.pk)
             raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
+        assert version is not None  # the run started, so the version was found
         return _store_stopped_reply(session, human, "".join(partial), version, error.trace_id)
     except PipelineRunError as error:
         claims.unclaim(human.pk)

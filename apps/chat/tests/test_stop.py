@@ -1,6 +1,8 @@
 """Stop: the client goes away mid-reply; the run stops and the reply so far is stored, marked stopped."""
 
 import threading
+from collections.abc import AsyncGenerator
+from typing import cast
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -25,7 +27,8 @@ def session(team):
 def test_a_client_that_goes_away_stops_the_run_and_the_partial_reply_is_stored_as_stopped(session):
     async def chat_then_stop() -> list[str]:
         tokens = []
-        events = reply_stream(session, "Tell me everything", message_id="m1")
+        # An async generator (events_from_thread), closed the way Django closes it on a disconnect.
+        events = cast(AsyncGenerator, reply_stream(session, "Tell me everything", message_id="m1"))
         async for event in events:
             tokens.append(event.text)
             if len(tokens) == 2:
