@@ -7,6 +7,7 @@ one (claims: apps/chat/claims.py)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from apps.files.pipeline_input import Transcriber, message_with_attachments
 from apps.participants.models import ParticipantData
 from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
-from apps.pipelines.runtime.runner import PipelineRunError, RunResult, run_pipeline
+from apps.pipelines.runtime.runner import PipelineCancelled, PipelineRunError, RunResult, RunStopped, run_pipeline
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
@@ -80,12 +81,14 @@ def respond(
     hidden: bool = False,
     history: list[BaseMessage] | None = None,
     system_instruction: str = "",
+    stop: threading.Event | None = None,
 ) -> BotReply:
     """Store the participant's message, run the chatbot's pipeline, store and return its reply.
 
     `history`: the conversation before this message, when the caller holds it already (a session
     it has just started and filled); otherwise it is read from the chat. `system_instruction`: the
-    caller's instructions for this run, added to the LLM nodes' prompts."""
+    caller's instructions for this run, added to the LLM nodes' prompts. `stop`: set to stop the run
+    at its next token (the Stop button); the reply written so far is stored, marked stopped."""
     if session.is_complete:
         raise ConversationEnded()
     # A new message is stored already claimed; a known message id is a retry: replay or re-claim.
@@ -104,7 +107,16 @@ def respond(
         transcribe = _transcriber(version, repository)
         run = _run_input(session, version, human, participant_data.data or {}, history, transcribe)
         run.system_instruction = system_instruction
+        partial: list[str] = []
+        if stop is not None:
+            on_token = _stoppable(on_token, stop, partial)
         result = run_pipeline(version.pipeline.graph, run, repository, on_token=on_token)
+    except PipelineCancelled as error:
+        if stop is None or not stop.is_set():
+            claims.unclaim(human.pk)
+            raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
+        assert version is not None  # the run started, so the version was found
+        return _store_stopped_reply(session, human, "".join(partial), version, error.trace_id)
     except PipelineRunError as error:
         claims.unclaim(human.pk)
         raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
@@ -122,6 +134,40 @@ def respond(
         return BotReply(human, earlier, earlier.metadata.get("trace_id"), session.is_complete, replayed=True)
     schedule_trace_export(version, stored.trace_id)  # to the version's trace provider, after commit
     return stored
+
+
+def _stoppable(
+    on_token: Callable[[str], None] | None, stop: threading.Event, partial: list[str]
+) -> Callable[[str], None]:
+    """`on_token` that keeps what was written and stops the run when `stop` is set: checked at each
+    token, so the model stops writing (and billing) within a token of Stop."""
+
+    def emit(token: str) -> None:
+        if stop.is_set():
+            raise RunStopped()
+        partial.append(token)
+        if on_token is not None:
+            on_token(token)
+
+    return emit
+
+
+def _store_stopped_reply(
+    session: ExperimentSession, human: ChatMessage, text: str, version: Experiment, trace_id: int | None
+) -> BotReply:
+    """The reply as far as it was written when Stop was pressed; a message with a reply is answered,
+    so a retry of the same message id replays it rather than asking the model again."""
+    reply = ChatMessage.objects.create(
+        team_id=session.team_id,
+        chat_id=session.chat_id,
+        message_type=ChatMessage.Type.AI,
+        content=storable.scrub(text.strip()),
+        reply_to=human,
+        metadata={"trace_id": trace_id, "version": version.version_number, "stopped": True},
+    )
+    session.touch()
+    session.save(update_fields=list(ACTIVITY_FIELDS))
+    return BotReply(human, reply, trace_id, session.is_complete)
 
 
 def receive_message(

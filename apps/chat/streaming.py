@@ -3,11 +3,13 @@ with the stored reply or `error`.
 
 `respond` is synchronous and talks to the database, so it runs on the request's own sync thread and
 its tokens reach the event loop as the model writes them (`apps.utils.thread_events`). If the
-client goes away, the worker still finishes, so the reply is stored and the transcript complete."""
+client goes away (the Stop button aborts the request), the run stops at its next token and the
+reply written so far is stored, marked stopped, so the transcript is complete and true."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,11 +31,16 @@ class ReplyEvent:
 
 def reply_stream(session: ExperimentSession, text: str, **respond_options: Any) -> AsyncIterator[ReplyEvent]:
     """`respond(session, text, **respond_options)`, streamed."""
+    stop = threading.Event()
 
     def produce(emit: Callable[[ReplyEvent], None]) -> None:
         try:
             reply = respond(
-                session, text, on_token=lambda token: emit(ReplyEvent("token", text=token)), **respond_options
+                session,
+                text,
+                on_token=lambda token: emit(ReplyEvent("token", text=token)),
+                stop=stop,
+                **respond_options,
             )
         except BotError as error:
             emit(ReplyEvent("error", error=error))
@@ -43,4 +50,4 @@ def reply_stream(session: ExperimentSession, text: str, **respond_options: Any) 
         else:
             emit(ReplyEvent("done", reply=reply))
 
-    return events_from_thread(produce)
+    return events_from_thread(produce, on_abandon=stop.set)

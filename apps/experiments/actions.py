@@ -121,8 +121,10 @@ def update_chatbot(
     voice_provider: VoiceProvider | None,
     synthetic_voice: str,
     trace_provider: TraceProvider | None,
+    llm: tuple[str, LlmProvider, LlmProviderModel] | None = None,
 ) -> Experiment:
-    """Change the working copy's settings; versions are immutable."""
+    """Change the working copy's settings; versions are immutable. `llm`: the (prompt, provider,
+    model) of a simple chatbot's LLM node, set in its pipeline's working copy in the same transaction."""
     if not experiment.is_working_version:
         raise ChatbotActionError("Only the working copy can be changed.")
     for linked in (consent_form, source_material):
@@ -143,6 +145,16 @@ def update_chatbot(
     experiment.synthetic_voice = synthetic_voice.strip()
     experiment.trace_provider = trace_provider
     experiment.save()
+    if llm is not None:
+        prompt, llm_provider, model = llm
+        if llm_provider.team_id != experiment.team_id or model.team_id not in (None, experiment.team_id):
+            raise ChatbotActionError("Choose a provider and model of this team.")
+        try:
+            pipeline_actions.update_simple_llm(
+                pipeline=experiment.pipeline, prompt=prompt, provider_id=llm_provider.pk, model_id=model.pk
+            )
+        except PipelineActionError as error:  # StaleEdit too: the builder saved meanwhile
+            raise ChatbotActionError(str(error)) from error
     return experiment
 
 

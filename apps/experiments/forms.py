@@ -16,8 +16,9 @@ from apps.teams.models import Team
 MAX_MESSAGE_LENGTH = 10_000
 
 
-class SimpleChatbotForm(forms.Form):
-    name = forms.CharField(max_length=200)
+class SimpleLlmForm(forms.Form):
+    """The prompt and model of a simple chatbot (Start → LLM → End): on creation and on its Settings."""
+
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         initial="You are a helpful assistant.",
@@ -50,10 +51,16 @@ class SimpleChatbotForm(forms.Form):
         return cleaned
 
     def _chosen_provider(self, team: Team) -> LlmProvider | None:
-        raw = self.data.get("provider") if self.is_bound else None
+        # Unbound on a chatbot's Settings, the initial provider is the LLM node's: offer its models.
+        raw = self.data.get("provider") if self.is_bound else self.initial.get("provider")
         if not raw or not str(raw).isdigit():
             return None
         return selectors.llm_providers_for(team).filter(pk=int(raw)).first()
+
+
+class SimpleChatbotForm(SimpleLlmForm):
+    name = forms.CharField(max_length=200)
+    field_order = ["name", "prompt", "provider", "model"]
 
 
 class ChatbotFromPipelineForm(forms.Form):

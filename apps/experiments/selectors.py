@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,10 +226,11 @@ def pipeline_difference(a: Pipeline, b: Pipeline) -> tuple[str, str] | None:
         return None
     nodes_a = {node.id: node for node in a.graph.nodes}
     nodes_b = {node.id: node for node in b.graph.nodes}
-    only_a = sorted(nodes_a.keys() - nodes_b.keys())
-    only_b = sorted(nodes_b.keys() - nodes_a.keys())
+    # Named by the labels people gave the nodes in the builder, not by their internal ids ("n2").
+    only_a = sorted(nodes_a[node_id].name for node_id in nodes_a.keys() - nodes_b.keys())
+    only_b = sorted(nodes_b[node_id].name for node_id in nodes_b.keys() - nodes_a.keys())
     changed = sorted(
-        node_id
+        nodes_a[node_id].name
         for node_id in nodes_a.keys() & nodes_b.keys()
         if (nodes_a[node_id].type, nodes_a[node_id].params) != (nodes_b[node_id].type, nodes_b[node_id].params)
     )
@@ -240,6 +242,31 @@ def pipeline_difference(a: Pipeline, b: Pipeline) -> tuple[str, str] | None:
         return "Graph differs" + (f" ({'; '.join(parts)})" if parts else " (edges or layout)")
 
     return summary(only_a), summary(only_b)
+
+
+@dataclass(frozen=True)
+class PromptDiff:
+    node: str  # the node's label
+    diff: str  # unified diff, a's prompt to b's
+
+
+def prompt_diffs(a: Pipeline, b: Pipeline, *, a_label: str = "a", b_label: str = "b") -> list[PromptDiff]:
+    """A unified diff of each node's prompt that differs between two pipelines (a node on one side
+    only is diffed against an empty prompt): a prompt change is the change people look for."""
+    prompts_a = {node.id: node for node in a.graph.nodes if isinstance(node.params.get("prompt"), str)}
+    prompts_b = {node.id: node for node in b.graph.nodes if isinstance(node.params.get("prompt"), str)}
+    diffs = []
+    for node_id in sorted(prompts_a.keys() | prompts_b.keys()):
+        node_a, node_b = prompts_a.get(node_id), prompts_b.get(node_id)
+        text_a = node_a.params["prompt"] if node_a else ""
+        text_b = node_b.params["prompt"] if node_b else ""
+        if text_a == text_b:
+            continue
+        lines = difflib.unified_diff(
+            text_a.splitlines(), text_b.splitlines(), fromfile=a_label, tofile=b_label, lineterm=""
+        )
+        diffs.append(PromptDiff((node_b or node_a).name, "\n".join(lines)))  # type: ignore[union-attr]
+    return diffs
 
 
 def _linked_content(row) -> dict[str, Any] | None:

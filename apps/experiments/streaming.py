@@ -2,7 +2,7 @@
 stored reply, or `error` with a message for the person chatting (details only for the team).
 
 The reply is made by `apps.chat.bot.respond` through `apps.chat.streaming.reply_stream`: if the
-browser goes away (the Stop button), the reply is still stored and the transcript complete."""
+browser goes away (the Stop button), the run stops and the reply so far is stored, marked stopped."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +42,23 @@ def save_pipeline_data(*, pipeline: Pipeline, data: dict[str, Any], expected_rev
     locked.save(update_fields=["data", "edit_revision", "updated_at"])
     pipeline.data, pipeline.edit_revision = locked.data, locked.edit_revision
     return validate_pipeline(graph, OrmRepository(pipeline.team))
+
+
+def update_simple_llm(*, pipeline: Pipeline, prompt: str, provider_id: int, model_id: int) -> list[ValidationIssue]:
+    """Set the prompt and model of a Start → LLM → End working copy (a chatbot's Settings tab)."""
+    from apps.pipelines.selectors import simple_llm_node
+
+    if simple_llm_node(pipeline) is None:
+        raise PipelineActionError("This pipeline has more than one step: edit its prompt and model in the builder.")
+    data = copy.deepcopy(pipeline.data)
+    node = next(node for node in data["nodes"] if node["type"] == "llm")
+    node["params"] = {
+        **node.get("params", {}),
+        "prompt": prompt,
+        "llm_provider_id": provider_id,
+        "llm_model_id": model_id,
+    }
+    return save_pipeline_data(pipeline=pipeline, data=data, expected_revision=pipeline.edit_revision)
 
 
 def pipeline_issues(pipeline: Pipeline) -> list[ValidationIssue]:

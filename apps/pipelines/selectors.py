@@ -16,6 +16,20 @@ from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.models import Team
 
 
+def simple_llm_node(pipeline: Pipeline) -> dict[str, Any] | None:
+    """The LLM node of a pipeline that is exactly Start → LLM → End (a "simple chatbot"), whose
+    prompt and model a chatbot's Settings can edit without the builder; None for any other graph."""
+    nodes = pipeline.data.get("nodes") or []
+    edges = pipeline.data.get("edges") or []
+    if sorted(node.get("type") for node in nodes) != ["end", "llm", "start"] or len(edges) != 2:
+        return None
+    ids = {node["type"]: node.get("id") for node in nodes}
+    links = {(edge.get("source"), edge.get("target")) for edge in edges}
+    if links != {(ids["start"], ids["llm"]), (ids["llm"], ids["end"])}:
+        return None
+    return next(node for node in nodes if node["type"] == "llm")
+
+
 def working_pipelines(team: Team) -> QuerySet[Pipeline]:
     return Pipeline.objects.filter(team=team, working_version__isnull=True, is_archived=False)
 

@@ -1,6 +1,16 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
-import { emptyRun, historyToSend, MAX_HISTORY, participantTextAfter, runReducer, type RunState, type Turn } from "./testRun";
+import {
+  answeredTurns,
+  emptyRun,
+  historyToSend,
+  MAX_HISTORY,
+  participantTextAfter,
+  runReducer,
+  turnsAfterRun,
+  type RunState,
+  type Turn,
+} from "./testRun";
 
 function play(events: [string, Record<string, unknown>][]): RunState {
   const start: RunState = { ...emptyRun, running: true };
@@ -71,5 +81,31 @@ describe("historyToSend", () => {
     expect(sent).toHaveLength(200);
     expect(sent[0]).toEqual({ role: "human", content: "q50" });
     expect(sent.at(-1)).toEqual({ role: "ai", content: "a149" });
+  });
+});
+
+describe("turnsAfterRun", () => {
+  it("adds the exchange once on success, and only the failed message with its error on failure", () => {
+    const ok = { ...emptyRun, reply: "hello back" };
+    expect(turnsAfterRun([], "hello", ok)).toEqual([
+      { role: "human", content: "hello" },
+      { role: "ai", content: "hello back" },
+    ]);
+    const failed = turnsAfterRun([], "boom", { ...emptyRun, error: "Node failed" });
+    expect(failed).toEqual([{ role: "human", content: "boom", error: "Node failed" }]);
+    expect(answeredTurns([...failed, ...turnsAfterRun([], "hello", ok)])).toEqual([
+      { role: "human", content: "hello" },
+      { role: "ai", content: "hello back" },
+    ]);
+  });
+});
+
+describe("a router's step", () => {
+  it("shows the route's keyword, not its output handle", () => {
+    const start: [string, Record<string, unknown>] = ["node_start", { node_id: "r", name: "router", type: "llm_router" }];
+    const routed = play([start, ["node_end", { node_id: "r", output: "hi", route: "output_1", details: { route: "billing" } }]]);
+    expect(routed.steps[0].route).toBe("billing");
+    const plain = play([start, ["node_end", { node_id: "r", output: "hi", route: "output_0" }]]);
+    expect(plain.steps[0].route).toBe("output_0");
   });
 });

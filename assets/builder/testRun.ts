@@ -33,6 +33,23 @@ export interface Turn {
   content: string;
 }
 
+/** A message shown in the test conversation; a participant's message whose run failed carries the error. */
+export interface ShownTurn extends Turn {
+  error?: string;
+}
+
+/** The conversation after a finished run of `message`: the exchange on success; on failure the
+ * participant's message stays, with the error under it, and no reply. */
+export function turnsAfterRun(turns: ShownTurn[], message: string, run: RunState): ShownTurn[] {
+  if (run.error) return [...turns, { role: "human", content: message, error: run.error }];
+  return [...turns, { role: "human", content: message }, { role: "ai", content: run.reply }];
+}
+
+/** The history the model sees: the exchanges that were answered (a failed message got no reply). */
+export function answeredTurns(turns: ShownTurn[]): Turn[] {
+  return turns.filter((turn) => !turn.error).map(({ role, content }) => ({ role, content }));
+}
+
 /** The server refuses a longer `history` (docs/builder-api.md, `POST builder/test/`). */
 export const MAX_HISTORY = 200;
 
@@ -68,6 +85,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function routeName(data: Record<string, unknown>): string | null {
+  const details = data.details;
+  if (isObject(details) && typeof details.route === "string") return details.route;
+  return typeof data.route === "string" ? data.route : null;
+}
+
 export function runReducer(state: RunState, event: string, data: Record<string, unknown>): RunState {
   switch (event) {
     case "node_start": {
@@ -88,7 +111,8 @@ export function runReducer(state: RunState, event: string, data: Record<string, 
       const update = (step: RunStep): RunStep => ({
         ...step,
         output: data.output,
-        route: (data.route as string | null | undefined) ?? null,
+        // The route's keyword (a router's span details), not its output handle ("output_0").
+        route: routeName(data),
         durationMs: typeof data.duration_ms === "number" ? data.duration_ms : null,
         error: text(data.error),
         status: data.error ? "error" : "done",

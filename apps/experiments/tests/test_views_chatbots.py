@@ -19,6 +19,12 @@ def url(team, *parts) -> str:
     return f"/a/{team.slug}/chatbots/" + "".join(f"{part}/" for part in parts)
 
 
+def llm_fields(chatbot) -> dict:
+    """A simple chatbot's Settings also carry its LLM node's prompt, provider and model, unchanged here."""
+    params = next(node for node in chatbot.pipeline.data["nodes"] if node["type"] == "llm")["params"]
+    return {"prompt": params["prompt"], "provider": params["llm_provider_id"], "model": params["llm_model_id"]}
+
+
 def test_every_page_renders(admin_client, team, chatbot):
     for path in ["", "new", chatbot.pk, (chatbot.pk, "versions"), (chatbot.pk, "settings"), (chatbot.pk, "share")]:
         parts = path if isinstance(path, tuple) else (path,) if path != "" else ()
@@ -90,6 +96,7 @@ def test_settings(admin_client, team, chatbot, other_team):
     html = admin_client.get(url(team, chatbot.pk, "settings")).content.decode()
     assert f'href="/a/{team.slug}/pipelines/{chatbot.pipeline_id}/"' in html
     data = {
+        **llm_fields(chatbot),
         "name": "Renamed",
         "description": "About",
         "seed_message": "Say hi",
@@ -128,6 +135,7 @@ def test_settings_choose_voice_and_trace_providers_of_this_team(admin_client, te
     assert "Our Langfuse" in html
     assert "Their voice" not in html
     data = {
+        **llm_fields(chatbot),
         "name": chatbot.name,
         "voice_provider": voice.pk,
         "synthetic_voice": " alloy ",
@@ -154,7 +162,7 @@ def test_settings_choose_voice_and_trace_providers_of_this_team(admin_client, te
     chatbot.refresh_from_db()
     assert (chatbot.voice_provider, chatbot.trace_provider) == (voice, tracing)
 
-    response = admin_client.post(url(team, chatbot.pk, "settings"), {"name": chatbot.name})
+    response = admin_client.post(url(team, chatbot.pk, "settings"), {**llm_fields(chatbot), "name": chatbot.name})
     assert response.status_code == 302
     chatbot.refresh_from_db()
     assert (chatbot.voice_provider, chatbot.synthetic_voice, chatbot.trace_provider) == (None, "", None)

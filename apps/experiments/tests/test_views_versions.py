@@ -93,3 +93,24 @@ def test_viewers_see_versions_but_cannot_change_them(client, team, chatbot):
     assert client.post(url(team, chatbot, "new")).status_code == 403
     assert client.post(url(team, chatbot, 1, "publish")).status_code == 403
     assert not Experiment.objects.get(pk=version.pk).is_published
+
+
+def test_compare_names_nodes_by_label_and_diffs_prompts(admin_client, team):
+    from apps.utils.factories.experiments import simple_chatbot
+
+    bot = simple_chatbot(team, prompt="You are helpful.\nAnswer briefly.")
+    admin_client.post(url(team, bot, "new"), {"description": "First"})
+    working = bot.pipeline
+    data = working.data
+    llm = next(n for n in data["nodes"] if n["type"] == "llm")
+    llm["params"]["prompt"] = "You are helpful.\nAnswer in French."
+    data["nodes"].append({"id": "n7", "type": "render_template", "name": "Greeting", "params": {}})
+    pipeline_actions.save_pipeline_data(pipeline=working, data=data, expected_revision=working.edit_revision)
+
+    page = admin_client.get(url(team, bot), {"a": 1, "b": 0}).content.decode()
+
+    assert "only here: Greeting" in page
+    assert "settings differ: assistant" in page
+    assert "n7" not in page
+    assert "Prompt of “assistant”" in page
+    assert "-Answer briefly.\n+Answer in French." in page

@@ -14,9 +14,16 @@ from django.views.decorators.http import require_POST
 from apps.channels.models import ExperimentChannel
 from apps.experiments import actions, selectors, transcripts
 from apps.experiments.exceptions import ChatbotActionError
-from apps.experiments.forms import ChatbotFromPipelineForm, ChatbotSettingsForm, SessionFilterForm, SimpleChatbotForm
+from apps.experiments.forms import (
+    ChatbotFromPipelineForm,
+    ChatbotSettingsForm,
+    SessionFilterForm,
+    SimpleChatbotForm,
+    SimpleLlmForm,
+)
 from apps.experiments.models import ExperimentSession
 from apps.experiments.views.common import chatbot_context, chatbot_or_404
+from apps.pipelines import selectors as pipeline_selectors
 from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
 from apps.utils.site import absolute_url, site_url
@@ -144,16 +151,37 @@ def chatbot_settings(request, team_slug: str, pk: int):
     form = ChatbotSettingsForm(
         request.POST or None, team=request.team, initial=ChatbotSettingsForm.initial_for(chatbot)
     )
-    if request.method == "POST" and form.is_valid():
+    llm_form = _simple_llm_form(request, chatbot)
+    if request.method == "POST" and form.is_valid() and (llm_form is None or llm_form.is_valid()):
+        llm = (
+            None if llm_form is None else tuple(llm_form.cleaned_data[name] for name in ("prompt", "provider", "model"))
+        )
         try:
-            actions.update_chatbot(experiment=chatbot, **form.cleaned_data)
+            actions.update_chatbot(experiment=chatbot, llm=llm, **form.cleaned_data)  # type: ignore[arg-type]
         except ChatbotActionError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Settings saved.")
             return redirect("chatbots:settings", team_slug=team_slug, pk=chatbot.pk)
-    context = {**chatbot_context(request, chatbot, "settings"), "form": form}
-    return render(request, "experiments/settings.html", context, status=400 if form.errors else 200)
+    errors = form.errors or (llm_form is not None and llm_form.errors)
+    context = {**chatbot_context(request, chatbot, "settings"), "form": form, "llm_form": llm_form}
+    return render(request, "experiments/settings.html", context, status=400 if errors else 200)
+
+
+def _simple_llm_form(request, chatbot) -> SimpleLlmForm | None:
+    """The prompt, provider and model fields when the chatbot is Start → LLM → End; else None (the
+    page links to the builder)."""
+    node = pipeline_selectors.simple_llm_node(chatbot.pipeline)
+    if node is None:
+        return None
+    params = node.get("params") or {}
+    initial = {
+        "prompt": params.get("prompt"),
+        "provider": params.get("llm_provider_id"),
+        "model": params.get("llm_model_id"),
+    }
+    models_url = reverse("chatbots:model_options", kwargs={"team_slug": request.team.slug})
+    return SimpleLlmForm(request.POST or None, team=request.team, models_url=models_url, initial=initial)
 
 
 @team_permission_required("experiments.view_experiment")

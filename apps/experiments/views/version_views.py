@@ -27,6 +27,7 @@ def version_list(request, team_slug: str, pk: int):
             "b": _label(b),
             "differences": differences,
             "pipeline_differs": any(diff.field == "pipeline" for diff in differences),
+            "prompt_diffs": selectors.prompt_diffs(a.pipeline, b.pipeline, a_label=_label(a), b_label=_label(b)),
         }
     context = {
         **chatbot_context(request, chatbot, "versions"),

@@ -20,3 +20,10 @@ class PipelineInvalid(PipelineRunError):
 
 class PipelineCancelled(PipelineRunError):
     pass
+
+
+class RunStopped(BaseException):
+    """Raised from a run's `on_token` to stop it at once (the person chatting pressed Stop).
+
+    A BaseException, like KeyboardInterrupt, so that provider error translation and a node's broad
+    `except Exception` let it through; `run_pipeline` turns it into PipelineCancelled, with the trace."""

@@ -20,12 +20,12 @@ from django.utils import timezone
 from apps.pipelines.graph import PipelineGraph
 from apps.pipelines.runtime.compiled import NodeEventCallback, RunScope, compiled_pipeline
 from apps.pipelines.runtime.context import RunInput
-from apps.pipelines.runtime.errors import PipelineCancelled, PipelineInvalid, PipelineRunError
+from apps.pipelines.runtime.errors import PipelineCancelled, PipelineInvalid, PipelineRunError, RunStopped
 from apps.pipelines.runtime.repository import PipelineRepository, TraceRecord
 from apps.pipelines.runtime.state import PipelineState, apply_update
 from apps.service_providers.llm.usage import TokenTally, usage_context
 
-__all__ = ["PipelineCancelled", "PipelineInvalid", "PipelineRunError", "RunResult", "run_pipeline"]
+__all__ = ["PipelineCancelled", "PipelineInvalid", "PipelineRunError", "RunResult", "RunStopped", "run_pipeline"]
 
 DEFAULT_TIME_LIMIT_SECONDS = 120.0
 
@@ -91,6 +91,12 @@ def run_pipeline(
                 if time.monotonic() > deadline:
                     raise PipelineRunError(f"The pipeline took longer than {time_limit:.0f} s and was stopped")
             state = apply_update(state, compiled.end(state, config))
+    except RunStopped:
+        trace.status = "cancelled"
+        trace.error = "Stopped while the reply was being written"
+        cancelled = PipelineCancelled(trace.error)
+        cancelled.trace_id = _finish(trace, repo)
+        raise cancelled from None
     except PipelineRunError as error:
         trace.status = "cancelled" if isinstance(error, PipelineCancelled) else "error"
         trace.error = str(error)

@@ -370,3 +370,24 @@ def test_a_model_without_vision_gets_only_the_text(repo, fake_model):
     run_pipeline(linear(node("llm", "llm", **LLM)), RunInput("What is this?", attachments=[image(1)]), repo)
     assert fake_model.calls[0][-1].content == "What is this?"
     assert "images" not in repo.traces[-1].spans[1].details
+
+
+@pytest.mark.parametrize("malformed", [{"choice": "billing"}, "not json at all", {"route": ["billing"]}])
+def test_llm_router_takes_the_default_on_a_malformed_answer_and_notes_it(repo, fake_model, malformed):
+    fake_model.script.append(malformed)
+    router = node("router", "llm_router", keywords=["support", "billing"], default_keyword_index=1, **LLM)
+    result = run_pipeline(router_graph(router), RunInput("?"), repo)
+    assert result.output == "route B: ?"
+    assert result.routes == {"router": "billing"}
+    span = repo.traces[-1].spans[1]
+    assert span.error == ""
+    assert "malformed" in span.details["route_fallback"]
+    assert span.details["route"] == "billing"
+    assert len(fake_model.calls) == 1  # not retried: a parsing failure is not a provider outage
+
+
+def test_llm_router_still_fails_when_the_provider_fails(repo, fake_model):
+    fake_model.script.append(errors.InvalidRequest("bad request", provider="fake"))
+    router = node("router", "llm_router", keywords=["support", "billing"], **LLM)
+    with pytest.raises(PipelineRunError):
+        run_pipeline(router_graph(router), RunInput("?"), repo)

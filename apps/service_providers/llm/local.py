@@ -4,13 +4,30 @@ The chat model is Gemma 3 270M run by llama.cpp (xllamacpp) in a managed loopbac
 web and worker processes share (see apps.service_providers.local_llm); it speaks OpenAI's API, so
 the OpenAI client gives streaming, JSON-schema output and retries. Embeddings run in-process."""
 
+import functools
 from dataclasses import replace
+from typing import Any
 
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.llm.base import LlmProviderType
 from apps.service_providers.llm.openai_family import build_openai_compatible_model
 from apps.service_providers.local_llm import DEFAULT_MAX_REPLY_TOKENS
+
+
+@functools.cache  # one class: a pydantic model class is costly to build on every call
+def _local_chat_model_class() -> Any:
+    from langchain_openai import ChatOpenAI
+
+    class LocalChatOpenAI(ChatOpenAI):
+        """Structured output always by JSON schema: llama.cpp turns the schema into a grammar and
+        constrains decoding, so routers and extraction get valid JSON by construction. A tiny model
+        asked for a tool call (function_calling) or for free JSON (json_mode) often answers with prose."""
+
+        def with_structured_output(self, schema=None, *, method="json_schema", **kwargs):  # type: ignore[override]
+            return super().with_structured_output(schema, method="json_schema", **kwargs)
+
+    return LocalChatOpenAI
 
 
 class LocalSettings(ProviderSettings):
@@ -46,6 +63,7 @@ class LocalProvider(LlmProviderType):
             api_key=None,
             base_url=server.base_url,
             check_base_url=False,  # our own loopback server, allowed even where private addresses are not
+            model_class=_local_chat_model_class(),
         )
 
     def build_embeddings(self, settings, model_name, *, timeout=60.0):

@@ -39,6 +39,7 @@ def build_openai_compatible_model(
     base_url: str | None,
     organization: str | None = None,
     check_base_url: bool = True,
+    model_class: Any = None,
 ):
     from langchain_openai import ChatOpenAI
 
@@ -47,7 +48,7 @@ def build_openai_compatible_model(
         check_url_allowed(base_url)  # a clear error when the model is built...
         clients = pinned_sdk_clients()  # ...and every connection checked and pinned (DNS rebinding)
     key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-    return ChatOpenAI(
+    return (model_class or ChatOpenAI)(
         api_key=SecretStr(key or "not-needed"),  # servers without auth still need a non-empty key for the SDK
         base_url=base_url or None,
         organization=organization or None,

@@ -40,6 +40,7 @@ class FakeChatModel(BaseChatModel):
     # token's delay.
     stamped_tokens: int = 0
     token_interval: float = 0.01
+    word_delay: float = 0.0  # seconds between streamed words (a model still writing, to stop mid-reply)
     lock: Any = Field(default_factory=threading.Lock, exclude=True)
     record_calls: bool = True  # off for the benchmarks' long-lived fake
 
@@ -96,6 +97,8 @@ class FakeChatModel(BaseChatModel):
             return
         words = message.text.split(" ") if message.text else []
         for index, word in enumerate(words):
+            if index and self.word_delay:
+                time.sleep(self.word_delay)
             token = word if index == 0 else " " + word
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
             if run_manager:

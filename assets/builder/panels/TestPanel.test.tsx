@@ -94,4 +94,35 @@ describe("the test panel", () => {
     expect(bodies.every((body) => body.history.length <= 200)).toBe(true);
     store.getState().dispose();
   });
+
+  it("shows each reply once, streamed tokens and final answer alike", async () => {
+    const events = [
+      ["token", { text: "Hello" }],
+      ["token", { text: " there" }],
+      ["done", { output: "Hello there", path: [], routes: {}, trace_id: null, trace_url: null }],
+    ];
+    const body = events.map(([kind, data]) => `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`).join("");
+    vi.stubGlobal("fetch", vi.fn(() => Promise.resolve(new Response(body, { headers: { "Content-Type": "text/event-stream" } }))));
+    const { store, send } = setup();
+    await send("hi");
+    expect(screen.getAllByText("Hello there")).toHaveLength(1);
+    expect(screen.getAllByText("hi")).toHaveLength(1);
+    store.getState().dispose();
+  });
+
+  it("keeps the participant's message when the run fails, with the error under it, and leaves it out of the history", async () => {
+    const failure = `event: error\ndata: ${JSON.stringify({ message: "Node 'llm' failed: quota" })}\n\n`;
+    vi.stubGlobal("fetch", vi.fn(() => Promise.resolve(new Response(failure, { headers: { "Content-Type": "text/event-stream" } }))));
+    const { store, send } = setup();
+    await send("will this work?");
+    const conversation = screen.getByRole("list", { name: "Conversation" });
+    expect(conversation.textContent).toContain("will this work?");
+    expect(screen.getByTestId("test-turn-error").textContent).toBe("Node 'llm' failed: quota");
+    expect(screen.getAllByText("Node 'llm' failed: quota")).toHaveLength(1);
+    const bodies = stubServer();
+    await send("again");
+    expect(bodies[0].history).toEqual([]);
+    expect(conversation.textContent).toContain("will this work?");
+    store.getState().dispose();
+  });
 });

@@ -3,14 +3,25 @@ import { useRef, useState, type FormEvent } from "react";
 import { traceUrl as traceUrlFor } from "../api";
 import { useBuilder, useBuilderApi } from "../context";
 import { streamEvents } from "../sse";
-import { emptyRun, historyToSend, participantTextAfter, runReducer, type RunState, type Turn } from "../testRun";
+import {
+  answeredTurns,
+  emptyRun,
+  historyToSend,
+  participantTextAfter,
+  runReducer,
+  turnsAfterRun,
+  type RunState,
+  type ShownTurn,
+} from "../testRun";
 import { RunSteps } from "./RunSteps";
 
 export function TestPanel({ onClose }: { onClose: () => void }) {
   const store = useBuilderApi();
   const api = useBuilder((state) => state.api);
   const [message, setMessage] = useState("");
-  const [history, setHistory] = useState<Turn[]>([]);
+  const [history, setHistory] = useState<ShownTurn[]>([]);
+  // The message being answered, shown until the run ends and it joins the conversation.
+  const [pending, setPending] = useState<string | null>(null);
   const [run, setRun] = useState<RunState>(emptyRun);
   const [participantText, setParticipantText] = useState("{}");
   const participant = parseParticipant(participantText);
@@ -33,11 +44,12 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
     let current: RunState = { ...emptyRun, running: true };
     setRun(current);
     setMessage("");
+    setPending(text);
     try {
       await streamEvents({
         url: api.urls.test,
         csrfToken: api.csrfToken,
-        body: { message: text, participant_data: participant.value, history: historyToSend(history) },
+        body: { message: text, participant_data: participant.value, history: historyToSend(answeredTurns(history)) },
         signal: controller.signal,
         onEvent: (kind, data) => {
           current = runReducer(current, kind, data);
@@ -55,8 +67,13 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
     if (controller.signal.aborted) return; // reset while running: this exchange is discarded
     current = { ...current, running: false };
     setRun(current);
+    setPending(null);
+    // The finished exchange joins the conversation once; the live reply bubble shows only while running.
+    const finished = current;
+    setHistory((turns) => turnsAfterRun(turns, text, finished));
+    // A run's error is shown under its message (above), not again in the panel's alert.
+    setRun({ ...finished, error: null });
     if (!current.error) {
-      setHistory((turns) => [...turns, { role: "human", content: text }, { role: "ai", content: current.reply }]);
       // The next turn starts from the participant data this one ended with, as in a real conversation.
       const ended = current;
       setParticipantText((previous) => participantTextAfter(ended, previous));
@@ -66,6 +83,7 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
   const reset = () => {
     abort.current?.abort();
     setHistory([]);
+    setPending(null);
     setRun(emptyRun);
     store.getState().clearRun();
   };
@@ -88,11 +106,23 @@ export function TestPanel({ onClose }: { onClose: () => void }) {
       <ol className="flex flex-col gap-1" aria-label="Conversation">
         {history.map((turn, i) => (
           <li key={i} className={`chat ${turn.role === "human" ? "chat-end" : "chat-start"}`}>
-            <div className={`chat-bubble text-sm ${turn.role === "human" ? "chat-bubble-primary" : ""}`}>{turn.content}</div>
+            <div className={`chat-bubble text-sm whitespace-pre-wrap ${turn.role === "human" ? "chat-bubble-primary" : ""}`}>
+              {turn.content}
+            </div>
+            {turn.error && (
+              <div className="chat-footer text-error text-xs" role="alert" data-testid="test-turn-error">
+                {turn.error}
+              </div>
+            )}
           </li>
         ))}
+        {pending !== null && (
+          <li className="chat chat-end">
+            <div className="chat-bubble chat-bubble-primary text-sm whitespace-pre-wrap">{pending}</div>
+          </li>
+        )}
       </ol>
-      {(run.running || run.reply) && (
+      {run.running && (
         <div className="chat chat-start" aria-live="polite" aria-busy={run.running}>
           <div className="chat-bubble text-sm whitespace-pre-wrap" data-testid="test-reply">
             {run.reply || "…"}

@@ -186,7 +186,9 @@ def test_build_save_reload_and_test_a_routed_pipeline(page, live_server, admin_u
     with use_fake_llm({"route": "support"}, "The support desk will sort it out."):
         test_panel.get_by_label("Message").fill("My app crashes")
         test_panel.get_by_role("button", name="Send").click()
-        expect(test_panel.get_by_test_id("test-reply")).to_have_text("The support desk will sort it out.")
+        # Each message once: the streamed reply joins the conversation instead of staying beside it.
+        conversation = test_panel.get_by_role("list", name="Conversation").get_by_role("listitem")
+        expect(conversation).to_have_text(["My app crashes", "The support desk will sort it out."])
     expect(test_panel.get_by_test_id("run-path")).to_contain_text("llm_router → llm_2")
     expect(test_panel.get_by_test_id("run-routes")).to_contain_text("llm_router → support")
     expect(test_panel.get_by_role("link", name="View the trace")).to_be_visible()
