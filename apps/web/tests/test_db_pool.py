@@ -67,7 +67,8 @@ def test_after_the_database_cut_every_connection_the_next_checkout_is_quick(monk
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        assert cursor.fetchone()[0] >= 6
+        # This cursor runs on one of the six (the pool hands out an idle one): the other five are cut.
+        assert cursor.fetchone()[0] >= len(borrowed) - 1
     started = time.monotonic()
     conn = pool.getconn()
     try:
