@@ -17,7 +17,8 @@ export default defineConfig(
     extends: [reactHooks.configs.flat["recommended-latest"]],
   },
   {
-    files: ["*.{js,ts}"],
+    // Build configuration, and the Node scripts tests run (apps/**/tests/node/).
+    files: ["*.{js,ts}", "apps/**/*.mjs"],
     languageOptions: { globals: globals.node },
   },
 );
