@@ -1,6 +1,7 @@
 """Rate limits per API key, per session and per client address; over the limit is 429 with Retry-After."""
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from rest_framework.exceptions import Throttled
@@ -25,7 +26,9 @@ class SessionRateThrottle(SimpleRateThrottle):
         session = view.kwargs.get("session_id")
         if session is None and isinstance(getattr(request, "data", None), dict):
             session = request.data.get("session")
-        return None if not session else self.cache_format % {"scope": self.scope, "ident": _digest(str(session))}
+        if not session:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": _digest(_session_key(session))}
 
 
 class SettingRateThrottle(SimpleRateThrottle):
@@ -84,6 +87,15 @@ class FailedApiKeyThrottle(SettingRateThrottle):
             return
         self.check(request)  # reads the current history
         self.throttle_success()  # DRF's name for "count this request"
+
+
+def _session_key(session: object) -> str:
+    """One key for every spelling of a session id that reaches the same session (upper case, braces,
+    urn:uuid:, without hyphens: the views accept whatever uuid.UUID accepts)."""
+    try:
+        return str(uuid.UUID(str(session)))
+    except ValueError:
+        return str(session)
 
 
 def _digest(client_text: str) -> str:

@@ -139,7 +139,8 @@ def remote_id_is_verified(
     if signature:
         if access.channel is None:
             raise BadIdentitySignature("Only a widget channel's embed key can go with a signed participant id")
-        if not hmac.compare_digest(signature.lower(), identity_signature(access.channel, remote_id)):
+        expected = identity_signature(access.channel, remote_id).encode()
+        if not hmac.compare_digest(signature.lower().encode("utf-8", "surrogatepass"), expected):
             raise BadIdentitySignature("Does not match participant_remote_id signed with the channel's secret")
         return True
     try:

@@ -37,10 +37,21 @@ def is_local_address(address: str) -> bool:
     return ip.is_loopback or ip.is_unspecified or ip.is_link_local
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: a NAT64 gateway forwards to the IPv4 address inside
+
+
 def _unmapped(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    # ::ffff:127.0.0.1 is 127.0.0.1 to the kernel; before Python 3.13 ipaddress does not say so.
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+    """The IPv4 address an IPv6 one reaches, where it embeds one: ::ffff:127.0.0.1 is 127.0.0.1 to the
+    kernel (before Python 3.13 ipaddress does not say so); 64:ff9b::a9fe:a9fe reaches 169.254.169.254
+    through NAT64, and 2002:a9fe:a9fe:: through 6to4."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped:
         return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour:
+        return ip.sixtofour
     return ip
 
 

@@ -116,3 +116,45 @@ def test_throttle_keys_hold_no_client_chosen_characters():
         assert key.isprintable()
         assert len(key) < 80
     assert session_key != other_key
+
+
+def test_starts_refused_for_one_address_do_not_fill_its_sites_bucket(widget, chatbot, settings):
+    # DRF counts a request against every throttle, even one already refused: one address looping over
+    # its own limit would otherwise shut the site's widget off for every visitor.
+    settings.WIDGET_SESSION_STARTS_PER_ADDRESS = "2/min"
+    settings.WIDGET_SESSION_STARTS_PER_ORIGIN = "5/min"
+    attacker = widget_client(widget)
+    statuses = [start(attacker, chatbot, REMOTE_ADDR="10.6.6.6").status_code for _ in range(8)]
+    assert statuses == [201, 201] + [429] * 6
+    assert start(widget_client(widget), chatbot, REMOTE_ADDR="10.0.0.7").status_code == 201
+
+
+def test_every_spelling_of_a_session_id_shares_one_limit():
+    from types import SimpleNamespace
+
+    from apps.api.throttles import SessionRateThrottle
+
+    def key(session_id: str) -> str:
+        view = SimpleNamespace(kwargs={"session_id": session_id})
+        return SessionRateThrottle().get_cache_key(SimpleNamespace(data={}), view)
+
+    canonical = "8c5f0c0e-3b0a-4e4e-9a55-0d1d9d0f2a11"
+    spellings = [canonical.upper(), "{" + canonical + "}", "urn:uuid:" + canonical, canonical.replace("-", "")]
+    assert {key(spelling) for spelling in spellings} == {key(canonical)}
+
+
+def test_the_streamed_message_endpoint_has_the_per_session_limit(widget, chatbot, client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from apps.service_providers.testing.fake_llm import use_fake_llm
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "api_session", "2/min")
+    body = start(widget_client(widget), chatbot).json()
+    headers = {"HTTP_X_EMBED_KEY": widget.embed_key, "HTTP_ORIGIN": ORIGIN}
+    url = f"/api/chat/{body['session_id']}/message/stream/"
+    with use_fake_llm("one", "two", "three"):
+        statuses = [
+            client.post(url, {"message": "Hi"}, content_type="application/json", **headers).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [200, 200, 429]

@@ -182,3 +182,11 @@ def test_the_identity_secret_is_shown_to_channel_managers_only(client, admin_cli
     page = client.get(url)
     assert page.status_code == 200
     assert widget.identity_secret not in page.content.decode()
+
+
+def test_a_signature_that_is_not_hex_is_a_field_error(widget, chatbot, victim):
+    response = start(
+        widget_client(widget), chatbot, participant_remote_id=victim.identifier, participant_remote_id_signature="é"
+    )
+    assert response.status_code == 400
+    assert "participant_remote_id_signature" in response.json()

@@ -130,6 +130,14 @@ def _consent_body(consent_form, session) -> dict | None:
 class ChatStart(WidgetView):
     throttle_classes = [WidgetStartAddressThrottle, WidgetStartOriginThrottle]
 
+    def check_throttles(self, request):
+        # DRF counts a request against every throttle even once one has refused it: one address over
+        # its own limit would go on filling its Origin's shared bucket and shut the site's widget off.
+        # Stop at the first refusal (the address's comes first).
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+
     @extend_schema(
         tags=["Chat"],
         summary="Start a chat session for a widget",

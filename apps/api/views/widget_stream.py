@@ -14,12 +14,12 @@ from asgiref.sync import sync_to_async
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, Throttled
 
 from apps.api.authentication import ApiKeyUser
 from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.api.keys import find_api_key
-from apps.api.throttles import FailedApiKeyThrottle
+from apps.api.throttles import FailedApiKeyThrottle, SessionRateThrottle
 from apps.api.views.widget_api import _session
 from apps.api.widget_access import check_consent
 from apps.experiments.streaming import reply_events
@@ -50,6 +50,11 @@ def _authorised_session(request, session_id: str, attachment_ids: list[int]):
             failures.record_failure(request)
     caller = SimpleNamespace(user=ApiKeyUser(key) if key else None, headers=request.headers)
     session = _session(caller, session_id)
+    # The same per-conversation limit as the widget's other message endpoint (a plain async view has
+    # no DRF throttles of its own).
+    limit = SessionRateThrottle()
+    if not limit.allow_request(SimpleNamespace(data={}), SimpleNamespace(kwargs={"session_id": session_id})):
+        raise Throttled(wait=limit.wait())
     check_consent(session)
     return session, session_attachments(session, attachment_ids)
 

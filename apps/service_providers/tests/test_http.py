@@ -159,3 +159,8 @@ def test_addresses_of_this_machine():
     for address in ("10.0.0.1", "192.168.1.1", "8.8.8.8", "2001:4860:4860::8888"):
         assert not http.is_local_address(address), address
     assert not http.is_public_address("::ffff:10.0.0.1")
+    # IPv6 addresses that reach an IPv4 one: through NAT64 (RFC 6052) and 6to4, the metadata service.
+    for address in ("64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1"):
+        assert http.is_local_address(address), address
+        assert not http.is_public_address(address), address
+    assert http.is_public_address("64:ff9b::808:808")  # 8.8.8.8
