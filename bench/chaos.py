@@ -20,6 +20,7 @@ Run from the repository root: `.venv/bin/python bench/chaos.py [--messages 200] 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -162,7 +163,7 @@ def _kill(platform: subprocess.Popen, needle: str, name: str) -> None:
         os.kill(victim.pid, signal.SIGKILL)
 
 
-def _restart_postgres() -> None:
+def _pg_ctl(action: str) -> None:
     import pgserver
 
     data = CHAOS_DIR / "pgdata"
@@ -172,7 +173,18 @@ def _restart_postgres() -> None:
 
         owner = pwd.getpwuid(data.stat().st_uid).pw_name
     # pgserver exports a function per PostgreSQL program, made at import time (so untyped).
-    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data, user=owner, timeout=60)  # type: ignore[attr-defined]
+    pgserver.pg_ctl(["-w", "-m", "fast", action], pgdata=data, user=owner, timeout=60)  # type: ignore[attr-defined]
+
+
+def _restart_postgres() -> None:
+    _pg_ctl("restart")
+
+
+def _stop_postgres() -> None:
+    """pgserver stops the server it started with its last user; the one the restart started is not
+    that one, so stop it here."""
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+        _pg_ctl("stop")
 
 
 def _restart_valkey(platform: subprocess.Popen) -> None:
@@ -392,6 +404,10 @@ def main() -> int:
             platform.wait(60)
         except subprocess.TimeoutExpired:
             platform.kill()
+        from django.db import connections
+
+        connections.close_all()
+        _stop_postgres()
 
     api_count = sum(o.surface == "api" for o in outcomes)
     print(f"\n{args.messages} messages ({api_count} API channel, {args.messages - api_count} widget)")

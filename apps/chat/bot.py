@@ -116,7 +116,11 @@ def respond(
             claims.unclaim(human.pk)
             raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
         assert version is not None  # the run started, so the version was found
-        return _store_stopped_reply(session, human, "".join(partial), version, error.trace_id)
+        try:
+            return _store_stopped_reply(session, human, "".join(partial), version, error.trace_id)
+        except BaseException:
+            claims.unclaim(human.pk)
+            raise
     except PipelineRunError as error:
         claims.unclaim(human.pk)
         raise BotError(str(error), human_message=human, trace_id=error.trace_id) from error
@@ -130,8 +134,13 @@ def respond(
         # message is a unique constraint, so that reply stands and this run's is dropped.
         earlier = ChatMessage.objects.filter(reply_to=human).first()
         if earlier is None:
+            claims.unclaim(human.pk)
             raise
         return BotReply(human, earlier, earlier.metadata.get("trace_id"), session.is_complete, replayed=True)
+    except BaseException:
+        # Not stored (the database went away, the pool ran dry): a retry must find the message free.
+        claims.unclaim(human.pk)
+        raise
     schedule_trace_export(version, stored.trace_id)  # to the version's trace provider, after commit
     return stored
 

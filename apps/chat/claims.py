@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 
@@ -99,6 +99,7 @@ class _Owner:
                     # Taken for dead and removed: claims made under the old id are free now (a reply
                     # still made under one is kept to one by the reply's uniqueness).
                     self._id = _register()
+                release_pending()
             except Exception:  # noqa: BLE001 - the next beat tries again; the lease covers a few misses
                 logger.warning("Could not renew this process's claim lease", exc_info=True)
             finally:
@@ -157,5 +158,30 @@ def claim(message_id: int) -> bool:
 
 def unclaim(message_id: int) -> None:
     """Give up this process's claim after a failed attempt, so a retry is answered at once. A claim
-    taken over meanwhile by another process is left to it."""
+    taken over meanwhile by another process is left to it. Never raises: it runs while another error
+    is on its way up, often the database's; then the heartbeat tries again until it goes through
+    (otherwise this live process would hold the message for as long as it lives)."""
+    try:
+        _release(message_id)
+    except DatabaseError:
+        logger.warning("Could not give up the claim on message %s; the heartbeat will", message_id, exc_info=True)
+        with _pending_lock:
+            _pending_releases.add(message_id)
+
+
+def release_pending() -> None:
+    """Give up the claims an earlier `unclaim` could not (called by the heartbeat)."""
+    with _pending_lock:
+        pending = list(_pending_releases)
+    for message_id in pending:
+        _release(message_id)  # a database still down raises: the next beat tries again
+        with _pending_lock:
+            _pending_releases.discard(message_id)
+
+
+def _release(message_id: int) -> None:
     ChatMessage.objects.filter(pk=message_id, claimed_by=owner.id()).update(claimed_by=None, processing_started_at=None)
+
+
+_pending_releases: set[int] = set()
+_pending_lock = threading.Lock()

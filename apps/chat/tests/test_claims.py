@@ -201,3 +201,42 @@ def test_a_process_registers_on_the_callers_connection(fresh_owner):
         owner_id = claims.owner_id()
     assert any('INSERT INTO "chat_claimowner"' in query["sql"] for query in queries.captured_queries)
     assert ClaimOwner.objects.filter(pk=owner_id).exists()
+
+
+@pytest.mark.django_db
+def test_a_reply_that_could_not_be_stored_gives_its_claim_up(session, monkeypatch):
+    # The model answered, then the database went away: the retry must not meet this live process's claim.
+    from django.db import OperationalError
+
+    from apps.chat import bot
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(bot, "_store_reply", database_gone)
+    with use_fake_llm("lost"), pytest.raises(OperationalError):
+        respond(session, "Hi", message_id="m-1")
+    assert ChatMessage.objects.get(external_id="m-1").claimed_by is None
+    monkeypatch.undo()
+    with use_fake_llm("kept"):
+        assert respond(session, "Hi", message_id="m-1").reply.content == "kept"
+
+
+@pytest.mark.django_db
+def test_a_claim_that_could_not_be_given_up_is_given_up_by_the_heartbeat(session, monkeypatch):
+    from django.db import OperationalError
+
+    message = claimed_message(session, None)
+    ChatMessage.objects.filter(pk=message.pk).update(claimed_by=claims.owner_id())
+    real_release = claims._release
+
+    def database_down(message_id):
+        raise OperationalError("the database is restarting")
+
+    monkeypatch.setattr(claims, "_release", database_down)
+    claims.unclaim(message.pk)  # does not raise: an error is already on its way up
+    assert ChatMessage.objects.get(pk=message.pk).claimed_by == claims.owner_id()
+    monkeypatch.setattr(claims, "_release", real_release)
+    claims.release_pending()  # the next heartbeat
+    assert ChatMessage.objects.get(pk=message.pk).claimed_by is None
+    claims.release_pending()  # nothing left to do
