@@ -92,7 +92,15 @@ def discard_session(*, session: ExperimentSession, created_since: datetime) -> N
     ExperimentSession.objects.filter(pk=session.pk).delete()
     Chat.objects.filter(pk=session.chat_id).delete()  # with its messages
     new_data = ParticipantData.objects.filter(participant_id=session.participant_id, created_at__gte=created_since)
-    new_data.filter(experiment_id=session.experiment_id).delete()
+    # Only data no other conversation uses: a concurrent request of the same participant (an API key's
+    # own, or the same `user`) may have made it, and its run may be writing to it.
+    new_data.filter(experiment_id=session.experiment_id).exclude(
+        Exists(
+            ExperimentSession.objects.filter(
+                participant_id=OuterRef("participant_id"), experiment_id=OuterRef("experiment_id")
+            )
+        )
+    ).delete()
     Participant.objects.filter(pk=session.participant_id, created_at__gte=created_since).exclude(
         Exists(ExperimentSession.objects.filter(participant_id=OuterRef("pk")))
     ).exclude(Exists(ParticipantData.objects.filter(participant_id=OuterRef("pk")))).delete()

@@ -297,3 +297,23 @@ def test_an_api_url_that_matches_nothing_is_a_json_404(api, client):
     response = api.post("/api/openai/a%2Fb/chat/completions", {}, format="json")
     assert response.json()["error"]["code"] == "not_found"
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_a_failed_request_keeps_data_a_concurrent_request_made(chatbot):
+    # Request A started first and failed; request B of the same participant (an API key's own, or the
+    # same `user`) began after A and made the participant's data for this chatbot: it is B's.
+    from django.utils import timezone
+
+    from apps.experiments.sessions import discard_session, participant_data_for
+    from apps.utils.factories.experiments import session_for
+
+    started_a = timezone.now()
+    failed = session_for(chatbot, identifier="shared@example.org")
+    concurrent = session_for(chatbot, identifier="shared@example.org")
+    data = participant_data_for(concurrent)
+    data.data = {"name": "Ana"}
+    data.save()
+    discard_session(session=failed, created_since=started_a)
+    assert not ExperimentSession.objects.filter(pk=failed.pk).exists()
+    assert ParticipantData.objects.get(pk=data.pk).data == {"name": "Ana"}
+    assert Participant.objects.filter(pk=concurrent.participant_id).exists()
