@@ -1,9 +1,13 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.chat.bot import BotError, ReplyInProgress, record_failure, respond
 from apps.chat.models import ChatMessage
+
+logger = logging.getLogger(__name__)
 
 # A redelivered message whose earlier delivery still holds the claim is tried again a lease later: a
 # killed worker's claim has lapsed by then (apps/chat/claims.py); a live one's reply is made by it, so
@@ -44,3 +48,18 @@ def requeue_unanswered_messages() -> int:
     from apps.chat.sweeper import requeue_unanswered
 
     return requeue_unanswered()
+
+
+def queue_reply(human_message_id: int) -> None:
+    """Queue the reply to a stored message once the transaction commits. The broker being down does not
+    fail the request: the message is stored, and the sweeper queues it again (apps/chat/sweeper.py)."""
+    from django.db import transaction
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    def publish() -> None:
+        try:
+            reply_to_message.delay(human_message_id)
+        except BrokerUnavailable:
+            logger.warning("The broker is unreachable; message %s will be queued by the sweeper", human_message_id)
+
+    transaction.on_commit(publish)

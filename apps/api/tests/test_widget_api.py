@@ -195,3 +195,24 @@ def test_streaming_variant(widget, chatbot, client):
     assert client.post(url, {"message": "Hi"}, content_type="application/json", **no_token).status_code == 403
     assert client.post(url, {"message": ""}, content_type="application/json", **headers).status_code == 400
     assert client.post(url, {"message": "x" * 10_001}, content_type="application/json", **headers).status_code == 413
+
+
+def test_a_message_sent_while_the_broker_is_down_is_accepted_and_kept(
+    widget, chatbot, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Stored first; the sweeper queues it once the broker is back (apps/chat/sweeper.py). A 500 here
+    # made the widget send it again, and both copies were answered.
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from apps.chat import tasks
+
+    def broker_down(*args, **kwargs):
+        raise BrokerUnavailable("Error 111 connecting to valkey.sock. Connection refused.")
+
+    monkeypatch.setattr(tasks.reply_to_message, "delay", broker_down)
+    client = widget_client(widget)
+    body = start(client, chatbot).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(f"/api/chat/{body['session_id']}/message/", {"message": "Hi"}, format="json")
+    assert sent.status_code == 202
+    assert ChatMessage.objects.get(external_id=sent.json()["task_id"]).answered_in_background

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -43,7 +42,7 @@ from apps.api.widget_access import (
 )
 from apps.chat.bot import BotError, receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tasks import reply_to_message
+from apps.chat.tasks import queue_reply
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
@@ -235,7 +234,7 @@ class ChatSendMessage(WidgetView):
             human = receive_message(session, data["message"], message_id=task_id, attachments=attachments)
         except BotError as error:
             return Response({"task_id": "", "status": "error", "error": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        transaction.on_commit(lambda: reply_to_message.delay(human.pk))
+        queue_reply(human.pk)
         return Response({"task_id": task_id, "status": "processing"}, status=status.HTTP_202_ACCEPTED)
 
 
