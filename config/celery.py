@@ -15,6 +15,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue("chat"), Queue("background"), Queue("evaluations")]
 app.conf.task_default_queue = "background"
 app.conf.task_routes = {
+    # Not behind the replies it is there to rescue.
+    "apps.chat.tasks.requeue_unanswered_messages": {"queue": "background"},
     "apps.chat.tasks.*": {"queue": "chat"},
     "apps.channels.tasks.*": {"queue": "chat"},
     "apps.evaluations.tasks.*": {"queue": "evaluations"},

@@ -322,7 +322,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Built-in periodic tasks (django-celery-beat copies them into its table; teams' own schedules live there).
 CELERY_BEAT_SCHEDULE = {
     "delete-unattached-uploads": {"task": "apps.files.tasks.delete_unattached_uploads", "schedule": 60 * 60},
-    "requeue-unanswered-messages": {"task": "apps.chat.tasks.requeue_unanswered_messages", "schedule": 10},
+    "requeue-unanswered-messages": {
+        "task": "apps.chat.tasks.requeue_unanswered_messages",
+        "schedule": 10,
+        "options": {"expires": 10},  # a sweep that waited past the next one is not worth running
+    },
 }
 # A queued message still unanswered this long after it was stored, with nobody answering it, had its
 # task lost by the broker and is queued again (apps/chat/sweeper.py).

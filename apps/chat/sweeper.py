@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 LOOK_BACK = timedelta(hours=1)  # older ones are the team's to look at, not the sweeper's to answer
 MAX_PER_SWEEP = 500
+# A message queued again this often and still unanswered kills or outlasts whoever takes it (a poison
+# message): it is marked failed, for the poller to say so, instead of being tried for the whole hour.
+MAX_REQUEUES = 3
+GAVE_UP = "The reply could not be made: every attempt stopped before it was done"
 
 
 def unanswered_background_messages(*, older_than: timedelta, limit: int = MAX_PER_SWEEP) -> list[int]:
@@ -39,6 +43,8 @@ def unanswered_background_messages(*, older_than: timedelta, limit: int = MAX_PE
             reply__isnull=True,
         )
         .filter(Q(claimed_by__isnull=True) | ~Exists(live_owner))
+        # Queued again a moment ago (stamped below) and maybe still waiting its turn: not again yet.
+        .filter(Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=Now() - older_than))
         .exclude(metadata__has_key="error")
         .exclude(chat__session__status=ExperimentSession.Status.COMPLETE)
         .order_by("created_at")
@@ -51,8 +57,19 @@ def requeue_unanswered() -> int:
     from apps.chat.tasks import reply_to_message
 
     message_ids = unanswered_background_messages(older_than=timedelta(seconds=settings.CHAT_REQUEUE_AFTER_SECONDS))
-    for message_id in message_ids:
+    queued = 0
+    for message_id, metadata in ChatMessage.objects.filter(pk__in=message_ids).values_list("pk", "metadata"):
+        requeues = int(metadata.get("requeues", 0))
+        if requeues >= MAX_REQUEUES:
+            ChatMessage.objects.filter(pk=message_id).update(metadata={**metadata, "error": GAVE_UP})
+            logger.error("Message %s was queued %s times and never answered; marked failed", message_id, requeues)
+            continue
+        # Stamped, so the next sweeps leave it alone while it waits its turn in a long queue.
+        ChatMessage.objects.filter(pk=message_id).update(
+            processing_started_at=Now(), metadata={**metadata, "requeues": requeues + 1}
+        )
         reply_to_message.delay(message_id)
-    if message_ids:
-        logger.warning("Queued %s unanswered message(s) again: their tasks were lost", len(message_ids))
-    return len(message_ids)
+        queued += 1
+    if queued:
+        logger.warning("Queued %s unanswered message(s) again: their tasks were lost", queued)
+    return queued

@@ -67,3 +67,36 @@ def test_an_ended_conversation_is_not_answered(session):
     queued(session, "lost")
     ExperimentSession.objects.filter(pk=session.pk).update(status=ExperimentSession.Status.COMPLETE)
     assert unanswered_background_messages(older_than=timedelta(seconds=20)) == []
+
+
+def test_a_message_queued_again_a_moment_ago_waits_its_turn(session):
+    # In a long queue it is still unanswered at the next sweep: queued once more per sweep, the queue
+    # would feed itself.
+    lost = queued(session, "lost")
+    ChatMessage.objects.filter(pk=lost.pk).update(processing_started_at=timezone.now() - timedelta(seconds=5))
+    assert unanswered_background_messages(older_than=timedelta(seconds=20)) == []
+    ChatMessage.objects.filter(pk=lost.pk).update(processing_started_at=timezone.now() - timedelta(seconds=30))
+    assert unanswered_background_messages(older_than=timedelta(seconds=20)) == [lost.pk]
+
+
+@override_settings(CHAT_REQUEUE_AFTER_SECONDS=20)
+def test_a_message_that_never_gets_answered_is_marked_failed(session, monkeypatch):
+    from apps.chat import tasks
+    from apps.chat.sweeper import GAVE_UP, MAX_REQUEUES
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.reply_to_message, "delay", sent.append)  # each attempt dies unanswered
+    poison = queued(session, "poison")
+    for _ in range(MAX_REQUEUES):
+        assert requeue_unanswered_messages() == 1
+        ChatMessage.objects.filter(pk=poison.pk).update(processing_started_at=timezone.now() - timedelta(minutes=1))
+    assert requeue_unanswered_messages() == 0
+    assert sent == [poison.pk] * MAX_REQUEUES
+    assert ChatMessage.objects.get(pk=poison.pk).metadata["error"] == GAVE_UP
+
+
+def test_the_sweep_runs_on_the_background_queue():
+    from config.celery import app
+
+    assert app.amqp.router.route({}, "apps.chat.tasks.requeue_unanswered_messages")["queue"].name == "background"
+    assert app.amqp.router.route({}, "apps.chat.tasks.reply_to_message")["queue"].name == "chat"
