@@ -141,18 +141,7 @@ def _processes(platform: subprocess.Popen, needle: str):
                 found.append(process)
         except psutil.Error:
             continue
-    if not found and needle == "valkey-server":  # a broker started detached belongs to no one
-        found = [p for p in psutil.process_iter() if "valkey-server" in " ".join(_cmdline(p))]
     return found
-
-
-def _cmdline(process) -> list[str]:
-    import psutil
-
-    try:
-        return process.cmdline()
-    except psutil.Error:
-        return []
 
 
 def _kill(platform: subprocess.Popen, needle: str, name: str) -> None:
@@ -187,16 +176,18 @@ def _stop_postgres() -> None:
         _pg_ctl("stop")
 
 
-def _restart_valkey(platform: subprocess.Popen) -> None:
-    victims = _processes(platform, "valkey-server")
-    if not victims:
-        raise SystemExit("No Valkey server to restart")
-    command, cwd = _cmdline(victims[0]), victims[0].cwd()
-    for victim in victims:
-        os.kill(victim.pid, signal.SIGKILL)
-    time.sleep(3)  # whoever supervises it restarts it; otherwise restart it as an operator would
-    if not _processes(platform, "valkey-server"):
-        subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _restart_valkey() -> None:
+    """Kill this run's Valkey (the pid in its own data folder: never another checkout's or a test's)
+    and wait for runplatform to start it again, as it does when the broker stops answering."""
+    from config import embedded_valkey
+
+    directory = CHAOS_DIR / "valkey"
+    os.kill(int((directory / "valkey.pid").read_text()), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not embedded_valkey.ping(embedded_valkey.socket_path(directory)):
+        if time.monotonic() > deadline:
+            raise SystemExit("runplatform did not start the killed Valkey server again")
+        time.sleep(0.2)
 
 
 def _inject(platform: subprocess.Popen, base: str, faults: Faults, started: float) -> None:
@@ -204,7 +195,7 @@ def _inject(platform: subprocess.Popen, base: str, faults: Faults, started: floa
         ("kill -9 worker", lambda: _kill(platform, "celery -A config worker", "worker")),
         ("kill -9 web", lambda: _kill(platform, "uvicorn", "web")),
         ("restart PostgreSQL", _restart_postgres),
-        ("restart Valkey", lambda: _restart_valkey(platform)),
+        ("restart Valkey (kill -9)", _restart_valkey),
     ]
     for name, action in steps:
         time.sleep(4)
