@@ -2,6 +2,8 @@
 
 import hashlib
 import uuid
+from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from rest_framework.exceptions import Throttled
@@ -29,6 +31,15 @@ class SessionRateThrottle(SimpleRateThrottle):
         if not session:
             return None
         return self.cache_format % {"scope": self.scope, "ident": _digest(_session_key(session))}
+
+
+def allow_session_request(session_id: str) -> float | None:
+    """SessionRateThrottle for a view that is not DRF's (the widget's streamed messages): None when
+    allowed, else the seconds to wait."""
+    limit = SessionRateThrottle()
+    request: Any = SimpleNamespace(data={})
+    view: Any = SimpleNamespace(kwargs={"session_id": session_id})
+    return None if limit.allow_request(request, view) else (limit.wait() or 1.0)
 
 
 class SettingRateThrottle(SimpleRateThrottle):

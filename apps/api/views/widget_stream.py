@@ -19,7 +19,7 @@ from rest_framework.exceptions import APIException, Throttled
 from apps.api.authentication import ApiKeyUser
 from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.api.keys import find_api_key
-from apps.api.throttles import FailedApiKeyThrottle, SessionRateThrottle
+from apps.api.throttles import FailedApiKeyThrottle, allow_session_request
 from apps.api.views.widget_api import _session
 from apps.api.widget_access import check_consent
 from apps.experiments.streaming import reply_events
@@ -52,9 +52,8 @@ def _authorised_session(request, session_id: str, attachment_ids: list[int]):
     session = _session(caller, session_id)
     # The same per-conversation limit as the widget's other message endpoint (a plain async view has
     # no DRF throttles of its own).
-    limit = SessionRateThrottle()
-    if not limit.allow_request(SimpleNamespace(data={}), SimpleNamespace(kwargs={"session_id": session_id})):
-        raise Throttled(wait=limit.wait())
+    if (wait := allow_session_request(session_id)) is not None:
+        raise Throttled(wait=wait)
     check_consent(session)
     return session, session_attachments(session, attachment_ids)
 
