@@ -317,3 +317,19 @@ def test_a_failed_request_keeps_data_a_concurrent_request_made(chatbot):
     assert not ExperimentSession.objects.filter(pk=failed.pk).exists()
     assert ParticipantData.objects.get(pk=data.pk).data == {"name": "Ana"}
     assert Participant.objects.filter(pk=concurrent.participant_id).exists()
+
+
+def test_an_openai_request_that_fails_otherwise_leaves_no_session_behind(api, chatbot, monkeypatch):
+    # Not a pipeline failure (BotError) but anything else, e.g. the database going away mid-run.
+    from apps.api.views import openai_api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(openai_api, "respond", broken)
+    api.raise_request_exception = False
+    response = api.post(openai_path(chatbot), {"messages": [{"role": "user", "content": "Hi"}]}, format="json")
+    assert response.status_code == 500
+    assert not ExperimentSession.objects.exists()
+    assert not ChatMessage.objects.exists()
+    assert not Participant.objects.exists()

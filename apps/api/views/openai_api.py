@@ -13,6 +13,7 @@ fails before its reply is stored (bad input, the model failing) leaves no sessio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -229,6 +231,12 @@ class ChatCompletions(APIView):
             # hold a pooled connection while the model answers, which no other channel does (ADR 0011).
             discard_session(session=session, created_since=started)
             raise bot_error(error) from error
+        except Exception:
+            # Any other failure (the database going away mid-run) leaves nothing behind either, when
+            # the database lets us clean up; the error itself is answered as it would have been.
+            with contextlib.suppress(DatabaseError):
+                discard_session(session=session, created_since=started)
+            raise
         return Response(
             {
                 "id": completion_id,
