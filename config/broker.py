@@ -27,12 +27,19 @@ HEARTBEAT_STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 _heartbeat_stop = threading.Event()
 
 
-def ensure_embedded_broker() -> None:
-    """Start (or attach to) the embedded Valkey server when it is the configured broker. A process
-    that runs tasks in-process (unit tests) publishes nothing and needs none."""
+def uses_embedded_broker() -> bool:
+    """Whether this process needs the embedded Valkey server: it is the configured broker, and tasks
+    are published (a process that runs them in-process, as unit tests do, publishes nothing)."""
     from config import embedded_valkey
 
-    if not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL):
+    return not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL)
+
+
+def ensure_embedded_broker() -> None:
+    """Start (or attach to) the embedded Valkey server when this process needs it."""
+    from config import embedded_valkey
+
+    if uses_embedded_broker():
         embedded_valkey.ensure_server()
 
 
@@ -40,7 +47,7 @@ def release_embedded_broker() -> None:
     """This process is done with the embedded broker: it stops unless another process still uses it."""
     from config import embedded_valkey
 
-    if not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL):
+    if uses_embedded_broker():
         embedded_valkey.release()
 
 

@@ -20,7 +20,7 @@ from apps.web.actions import sync_site
 from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
 from apps.web.supervisor import BrokerWatch, Supervisor
 from config import embedded_valkey
-from config.broker import ensure_embedded_broker, release_embedded_broker
+from config.broker import ensure_embedded_broker, release_embedded_broker, uses_embedded_broker
 
 
 class Command(BaseCommand):
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         try:
             if _wait_until_healthy(url, supervisor, stop):
                 self._print_banner(url, demo, demo_bot, time.monotonic() - started)
-            broker = BrokerWatch(embedded_valkey.data_dir(), self._log) if _embedded_broker() else None
+            broker = BrokerWatch(embedded_valkey.data_dir(), self._log) if uses_embedded_broker() else None
             supervisor.run(lambda: stop.requested, also=broker.check if broker else None)
         finally:
             supervisor.stop_all()
@@ -113,10 +113,6 @@ class _StopRequest:
 
     def request(self, signum, frame) -> None:
         self.requested = True
-
-
-def _embedded_broker() -> bool:
-    return not settings.CELERY_TASK_ALWAYS_EAGER and embedded_valkey.is_embedded(settings.CELERY_BROKER_URL)
 
 
 def _port_in_use(host: str, port: int) -> bool:
