@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
-from apps.chat.bot import BotError, ConversationEnded, ReplyInProgress
+from apps.conversations.bot import BotError, ConversationEnded, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import next_version_number

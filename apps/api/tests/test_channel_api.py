@@ -145,7 +145,7 @@ def test_a_new_session_reads_the_participant_and_their_data_in_one_query(api, ch
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from apps.chat import bot
+    from apps.conversations import bot
     from apps.participants.models import ParticipantData
 
     with use_fake_llm("first"):

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
-from apps.chat.bot import BotError, respond
+from apps.conversations.bot import BotError, respond
 from apps.experiments.models import ExperimentSession
 from apps.utils.factories.experiments import session_for, simple_chatbot
 

@@ -40,9 +40,9 @@ from apps.api.widget_access import (
     session_token,
     widget_access,
 )
-from apps.chat.bot import BotError, receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tasks import queue_reply
+from apps.conversations.bot import BotError, receive_message
+from apps.conversations.tasks import queue_reply
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.teams import roles

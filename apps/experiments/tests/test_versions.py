@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments import actions, selectors
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import ConsentForm, Experiment, SourceMaterial

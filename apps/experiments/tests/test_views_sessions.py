@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments.models import ExperimentSession
 from apps.experiments.sessions import give_consent
 from apps.pipelines import actions as pipeline_actions

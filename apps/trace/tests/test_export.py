@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments import actions
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.service_providers.tests.fake_http import FakeResponse

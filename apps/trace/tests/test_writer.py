@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.trace.models import Span, Trace
 from apps.trace.writer import flush_traces, trace_ids, trace_writer

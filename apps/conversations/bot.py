@@ -3,7 +3,7 @@
 The human message is stored (committed) before anything that can fail; a delivery retried with the
 same message id finds it and returns the reply already made, or, if the first attempt failed, tries
 again; while another live process is still producing the reply, it says so instead of making a second
-one (claims: apps/chat/claims.py)."""
+one (claims: apps/conversations/claims.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from apps.chat import claims
 from apps.chat.models import ChatMessage
+from apps.conversations import claims
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
 from apps.experiments.sessions import participant_data_for

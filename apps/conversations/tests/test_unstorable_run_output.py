@@ -4,8 +4,8 @@ scrubbed, not a failed reply: the reply, the state and the trace are all stored 
 import pytest
 from django.test import override_settings
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
 from apps.experiments.actions import create_chatbot
 from apps.pipelines.actions import create_pipeline
 from apps.pipelines.sandbox.limits import SandboxLimits

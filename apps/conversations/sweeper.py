@@ -7,7 +7,7 @@ acknowledgement covers a worker that dies, not a task the broker never kept. So 
 for such messages: queued for the background, older than `CHAT_REQUEUE_AFTER_SECONDS`, within the
 last hour, with no reply, no recorded failure and no live claim, in a conversation still going on,
 and queues them again. A message that is being answered meanwhile is answered once all the same: the
-claim and the one-reply rule see to that (apps/chat/claims.py)."""
+claim and the one-reply rule see to that (apps/conversations/claims.py)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def unanswered_background_messages(*, older_than: timedelta, limit: int = MAX_PE
 
 def requeue_unanswered() -> int:
     """Queue every lost message's reply again; how many were queued."""
-    from apps.chat.tasks import reply_to_message
+    from apps.conversations.tasks import reply_to_message
 
     message_ids = unanswered_background_messages(older_than=timedelta(seconds=settings.CHAT_REQUEUE_AFTER_SECONDS))
     queued = 0

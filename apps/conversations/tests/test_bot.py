@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.chat.bot import BotError, ReplyInProgress, respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import BotError, ReplyInProgress, respond
 from apps.experiments.models import ExperimentSession
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
@@ -160,7 +160,7 @@ def test_edits_made_while_the_bot_answers_are_kept(team, chatbot, monkeypatch):
     is being made: the reply writes only what its run changed."""
     from langchain_core.messages import AIMessage
 
-    from apps.chat import bot
+    from apps.conversations import bot
     from apps.experiments import sessions
     from apps.participants.models import ParticipantData
 
