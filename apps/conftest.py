@@ -6,10 +6,10 @@ import time
 import pytest
 
 from apps.teams import roles
+from apps.teams.tests.factories import MembershipFactory, TeamFactory
+from apps.users.tests.factories import UserFactory
 from apps.utils.batch_writer import write_inline
 from apps.utils.browser import CHROMIUM_FLAGS, chromium_path
-from apps.utils.factories.team import MembershipFactory, TeamFactory
-from apps.utils.factories.user import UserFactory
 
 
 @pytest.fixture(autouse=True)

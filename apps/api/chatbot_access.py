@@ -16,10 +16,10 @@ from apps.experiments.selectors import next_version_number
 from apps.experiments.sessions import (
     carry_participant_data,
     find_participant_with_data,
-    get_or_create_participant,
     start_session,
     with_participant_data,
 )
+from apps.participants.actions import get_or_create_participant
 from apps.teams.config_cache import cached_config
 from apps.utils.prepared import PreparedQuery
 

@@ -6,35 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.chat.models import Chat, ChatMessage
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.participants.actions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
-from apps.teams.models import Team
 from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
-
-
-def get_or_create_participant(*, team: Team, platform: str, identifier: str, name: str = "") -> Participant:
-    identifier = identifier.strip()
-    if not identifier:
-        raise ChatbotActionError("A participant needs an identifier")
-    # Nearly always the participant exists: one SELECT, not get_or_create's BEGIN, SELECT, COMMIT.
-    participant = Participant.objects.filter(team=team, platform=platform, identifier=identifier).first()
-    if participant is not None:
-        return participant
-    try:
-        with transaction.atomic():
-            participant, _ = Participant.objects.get_or_create(
-                team=team, platform=platform, identifier=identifier, defaults={"name": name}
-            )
-    except IntegrityError:  # created by a concurrent request
-        participant = Participant.objects.get(team=team, platform=platform, identifier=identifier)
-    return participant
 
 
 def is_allowed(experiment: Experiment, participant: Participant) -> bool:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment
-from apps.experiments.sessions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Team
 from apps.utils import storable
@@ -13,6 +13,24 @@ from apps.utils import storable
 
 class ParticipantActionError(Exception):
     """A change that cannot be made; the message is for the user."""
+
+
+def get_or_create_participant(*, team: Team, platform: str, identifier: str, name: str = "") -> Participant:
+    identifier = identifier.strip()
+    if not identifier:
+        raise ChatbotActionError("A participant needs an identifier")
+    # Nearly always the participant exists: one SELECT, not get_or_create's BEGIN, SELECT, COMMIT.
+    participant = Participant.objects.filter(team=team, platform=platform, identifier=identifier).first()
+    if participant is not None:
+        return participant
+    try:
+        with transaction.atomic():
+            participant, _ = Participant.objects.get_or_create(
+                team=team, platform=platform, identifier=identifier, defaults={"name": name}
+            )
+    except IntegrityError:  # created by a concurrent request
+        participant = Participant.objects.get(team=team, platform=platform, identifier=identifier)
+    return participant
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from apps.experiments import actions
 from apps.experiments.tests.sse import read_events
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://clinic.example.org"

@@ -46,10 +46,11 @@ from apps.conversations.tasks import queue_reply
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
-from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.experiments.sessions import start_session
 from apps.experiments.streaming import error_message
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
+from apps.participants.actions import get_or_create_participant
 
 POLL_LIMIT = 50
 MAX_POLL_LIMIT = 200

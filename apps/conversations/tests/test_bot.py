@@ -5,11 +5,11 @@ import pytest
 from apps.chat.models import ChatMessage
 from apps.conversations.bot import BotError, ReplyInProgress, respond
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from apps.chat.models import ChatMessage, ClaimOwner
 from apps.conversations import claims
 from apps.conversations.bot import BotError, ReplyInProgress, respond
 from apps.conversations.tests.child_process import start_python
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from apps.chat.models import ChatMessage
 from apps.conversations.bot import receive_message
 from apps.conversations.tasks import reply_to_message
-from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.utils.worker_process import WorkerProcess
 from config.broker import broker_client
 

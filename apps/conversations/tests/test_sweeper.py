@@ -12,8 +12,8 @@ from apps.conversations.bot import receive_message
 from apps.conversations.sweeper import unanswered_background_messages
 from apps.conversations.tasks import requeue_unanswered_messages
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
 @pytest.fixture
