@@ -56,12 +56,19 @@ def served_version(session: ExperimentSession) -> Experiment:
     working = session.experiment.working
     if not Experiment.team.is_cached(working) and ExperimentSession.team.is_cached(session):
         working.team = session.team  # the same team, already loaded
-    if session.version_number == 0:
+    return version_to_serve(working, session.version_number)
+
+
+def version_to_serve(chatbot: Experiment, version_number: int | None) -> Experiment:
+    """The version a session pinned to `version_number` (None: not pinned) meets; see `served_version`.
+    Also for a session about to start, whose consent form comes from that version."""
+    working = chatbot.working
+    if version_number == 0:
         # Pinned to the working copy: Open Chat Studio's number for it, the one after the newest
         # version, is stored as 0, the working copy's own number (apps.api.chatbot_access).
         return _with_run_rows(Experiment.objects.all(), pk=working.pk) or working
-    if session.version_number is not None:
-        number = session.version_number
+    if version_number is not None:
+        number = version_number
         pinned = cached_config(
             working.team,
             ("version", working.pk, number),
