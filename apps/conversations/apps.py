@@ -11,7 +11,7 @@ class ConversationsConfig(AppConfig):
         worker_process_shutdown.connect(_release_claims, weak=False)
 
 
-def _release_claims(**kwargs) -> None:
+def _release_claims(**kwargs: object) -> None:
     from apps.conversations.claims import owner
 
     owner.release()

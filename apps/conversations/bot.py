@@ -197,7 +197,14 @@ def record_failure(human: ChatMessage, error: BotError) -> None:
 
 
 def _store_human_message(
-    session, text, message_id, attachments, hidden, *, claim: bool = False, background: bool = False
+    session: ExperimentSession,
+    text: str,
+    message_id: str | None,
+    attachments: list[dict[str, Any]],
+    hidden: bool,
+    *,
+    claim: bool = False,
+    background: bool = False,
 ) -> tuple[ChatMessage, bool]:
     """(message, created): a message id seen before gives the stored message back."""
     if message_id:
@@ -385,7 +392,7 @@ def _store_reply_with_changes(
     session.save(update_fields=changed)
 
 
-def _apply_changes(current: dict | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _apply_changes(current: dict[str, Any] | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """`current` with the keys the run set or removed (going from `before` to `after`)."""
     merged = {key: value for key, value in (current or {}).items() if key in after or key not in before}
     merged.update({key: value for key, value in after.items() if key not in before or before[key] != value})

@@ -1,11 +1,13 @@
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.chat.models import ChatMessage
 from apps.conversations.bot import BotError, ReplyInProgress, record_failure, respond
+from apps.conversations.sweeper import requeue_unanswered
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ CLAIM_RETRY_WINDOW_SECONDS = 300
     retry_backoff_max=60,
     max_retries=8,
 )
-def reply_to_message(self, human_message_id: int) -> None:
+def reply_to_message(self: Task[Any, Any], human_message_id: int) -> None:
     """Answer a stored inbound message (queued by the widget API). Safe to retry: the bot runtime
     recognises the message id and never answers twice."""
     human = ChatMessage.objects.select_related("chat__session").filter(pk=human_message_id).first()
@@ -48,9 +50,7 @@ def reply_to_message(self, human_message_id: int) -> None:
 @shared_task(name="apps.chat.tasks.requeue_unanswered_messages")
 def requeue_unanswered_messages() -> int:
     """Every few seconds (beat): queue again the messages whose task the broker lost (sweeper.py)."""
-    from apps.conversations.sweeper import requeue_unanswered
-
-    return requeue_unanswered()
+    return requeue_unanswered(reply_to_message.delay)
 
 
 def queue_reply(human_message_id: int) -> None:
