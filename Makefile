@@ -16,9 +16,11 @@ test: install assets system-test-deps  ## Set up and run the whole test suite
 	$(PY) -m pytest
 	npm run --silent test
 
-lint: install node_modules/.installed  ## Ruff, mypy, ESLint, TypeScript
+lint: install node_modules/.installed  ## Ruff, import layers, mypy, ESLint, TypeScript
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# The layers between the apps (pyproject.toml [tool.importlinter], ADR 0024).
+	$(VENV)/bin/lint-imports
 	@# Type checking imports settings but never connects: a dummy URL keeps the embedded database stopped.
 	DATABASE_URL=postgres://typecheck@127.0.0.1:1/unused $(VENV)/bin/mypy apps config bench
 	npm run --silent lint

@@ -6,10 +6,10 @@ import time
 import pytest
 
 from apps.teams import roles
+from apps.teams.tests.factories import MembershipFactory, TeamFactory
+from apps.users.tests.factories import UserFactory
 from apps.utils.batch_writer import write_inline
 from apps.utils.browser import CHROMIUM_FLAGS, chromium_path
-from apps.utils.factories.team import MembershipFactory, TeamFactory
-from apps.utils.factories.user import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +30,10 @@ def web_process_writers():
 
 @pytest.fixture(scope="session", autouse=True)
 def _release_claim_owner(django_db_setup, django_db_blocker):
-    """This process's claim owner row (apps/chat/claims.py) is deleted at exit, by then the test
+    """This process's claim owner row (apps/conversations/claims.py) is deleted at exit, by then the test
     database is gone: delete it while the database is still there, so exit has nothing to do."""
     yield
-    from apps.chat import claims
+    from apps.conversations import claims
 
     with django_db_blocker.unblock():
         claims.owner.release()

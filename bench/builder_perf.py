@@ -85,7 +85,7 @@ def _fixture(count: int):
     from apps.service_providers.models import LlmProvider, LlmProviderModel
     from apps.teams import roles
     from apps.teams.models import Team
-    from apps.utils.factories.team import MembershipFactory
+    from apps.teams.tests.factories import MembershipFactory
 
     team = Team.objects.create(name="bench builder", slug=f"bench-builder-{os.getpid()}")
     provider = LlmProvider.objects.create(team=team, type="openai", name="bench", config={"api_key": "x"})

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.trace",
     "apps.participants",
     "apps.chat",
+    "apps.conversations",
     "apps.experiments",
     "apps.channels",
     "apps.api",
@@ -329,7 +330,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # A queued message still unanswered this long after it was stored, with nobody answering it, had its
-# task lost by the broker and is queued again (apps/chat/sweeper.py).
+# task lost by the broker and is queued again (apps/conversations/sweeper.py).
 CHAT_REQUEUE_AFTER_SECONDS = env.int("CHAT_REQUEUE_AFTER_SECONDS", default=20)
 
 # --- Security ---------------------------------------------------------------------------------------
@@ -380,7 +381,7 @@ LLM_USAGE_WRITE_SYNC = env.bool("LLM_USAGE_WRITE_SYNC", default=UNIT_TESTING)
 TRACE_WRITE_SYNC = env.bool("TRACE_WRITE_SYNC", default=UNIT_TESTING or CELERY_TASK_ALWAYS_EAGER)
 # A message being answered is claimed by its process, which renews a lease on its claims every quarter
 # of this; a claim whose process stopped renewing for this long is free, so a retry after a crash is
-# answered (apps/chat/claims.py, ADR 0017).
+# answered (apps/conversations/claims.py, ADR 0017).
 CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 # Benchmarks only: every chat model becomes a fake that echoes after FAKE_LLM_DELAY seconds, and
 # /bench/baseline/ is served. Never in production.

@@ -9,17 +9,17 @@ from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
-from apps.chat.bot import BotError, ConversationEnded, ReplyInProgress
+from apps.conversations.bot import BotError, ConversationEnded, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import next_version_number
 from apps.experiments.sessions import (
     carry_participant_data,
     find_participant_with_data,
-    get_or_create_participant,
     start_session,
     with_participant_data,
 )
+from apps.participants.actions import get_or_create_participant
 from apps.teams.config_cache import cached_config
 from apps.utils.prepared import PreparedQuery
 

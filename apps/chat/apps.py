@@ -3,15 +3,3 @@ from django.apps import AppConfig
 
 class ChatConfig(AppConfig):
     name = "apps.chat"
-
-    def ready(self) -> None:
-        from celery.signals import worker_process_shutdown
-
-        # A prefork child exits with os._exit, past the exit hook that frees its claims at once.
-        worker_process_shutdown.connect(_release_claims, weak=False)
-
-
-def _release_claims(**kwargs) -> None:
-    from apps.chat.claims import owner
-
-    owner.release()

@@ -30,13 +30,13 @@ class ChatMessage(BaseTeamModel):
     external_id = models.CharField(max_length=200, null=True, blank=True)
     # The claim on this (human) message while a process produces its reply, so a retried delivery of
     # the same message waits for that reply instead of making a second one: the ClaimOwner answering
-    # it and since when. A claim whose owner's lease has lapsed is free (apps/chat/claims.py). Cleared
+    # it and since when. A claim whose owner's lease has lapsed is free (apps/conversations/claims.py). Cleared
     # when the attempt fails; left as it is once the reply exists (the reply then answers a retry).
     # No foreign key: owners' rows are deleted once lapsed, and a claim naming a missing owner is free.
     claimed_by = models.BigIntegerField(null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     # Stored by a surface that answers later, through the queue (the widget API): should its task be
-    # lost (the broker stopped before writing it down), the sweeper queues it again (apps/chat/sweeper.py).
+    # lost (the broker stopped before writing it down), the sweeper queues it again (apps/conversations/sweeper.py).
     answered_in_background = models.BooleanField(default=False)
     # The human message this reply answers.
     reply_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply")
@@ -60,7 +60,7 @@ class ChatMessage(BaseTeamModel):
 
 
 class ClaimOwner(models.Model):
-    """A process that answers messages, alive while it renews its lease (apps/chat/claims.py).
+    """A process that answers messages, alive while it renews its lease (apps/conversations/claims.py).
     Not a team's: one process answers every team's messages."""
 
     expires_at = models.DateTimeField()

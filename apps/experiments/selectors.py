@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from apps.channels.models import ExperimentChannel
 from apps.chat.models import ChatMessage
 from apps.experiments.models import ConsentForm, Experiment, ExperimentSession, SourceMaterial
+from apps.participants.models import Participant, ParticipantData
 from apps.pipelines.models import Pipeline
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
 from apps.service_providers.selectors import llm_models_for
@@ -56,12 +56,19 @@ def served_version(session: ExperimentSession) -> Experiment:
     working = session.experiment.working
     if not Experiment.team.is_cached(working) and ExperimentSession.team.is_cached(session):
         working.team = session.team  # the same team, already loaded
-    if session.version_number == 0:
+    return version_to_serve(working, session.version_number)
+
+
+def version_to_serve(chatbot: Experiment, version_number: int | None) -> Experiment:
+    """The version a session pinned to `version_number` (None: not pinned) meets; see `served_version`.
+    Also for a session about to start, whose consent form comes from that version."""
+    working = chatbot.working
+    if version_number == 0:
         # Pinned to the working copy: Open Chat Studio's number for it, the one after the newest
         # version, is stored as 0, the working copy's own number (apps.api.chatbot_access).
         return _with_run_rows(Experiment.objects.all(), pk=working.pk) or working
-    if session.version_number is not None:
-        number = session.version_number
+    if version_number is not None:
+        number = version_number
         pinned = cached_config(
             working.team,
             ("version", working.pk, number),
@@ -126,14 +133,29 @@ def web_sessions_of_user(chatbot: Experiment, email: str) -> QuerySet[Experiment
     )
 
 
-def widget_channels(chatbot: Experiment) -> QuerySet[ExperimentChannel]:
-    """The chatbot's active web widget channels: each has an embed key and allowed origins."""
-    return ExperimentChannel.objects.filter(
-        team_id=chatbot.team_id,
-        experiment=chatbot,
-        platform=ExperimentChannel.Platform.EMBEDDED_WIDGET,
-        is_active=True,
+def sessions_of_participant(participant: Participant) -> QuerySet[ExperimentSession]:
+    return (
+        ExperimentSession.objects.filter(team_id=participant.team_id, participant=participant)
+        .select_related("experiment")
+        .order_by("-last_activity_at", "-created_at")
     )
+
+
+@dataclass
+class ChatbotData:
+    chatbot: Experiment
+    data: dict
+
+
+def participant_data_by_chatbot(participant: Participant) -> list[ChatbotData]:
+    """The participant's data for each chatbot they have data for or have talked to (empty if none)."""
+    rows = {
+        row.experiment_id: row
+        for row in ParticipantData.objects.filter(team_id=participant.team_id, participant=participant)
+    }
+    chatbot_ids = set(rows) | set(sessions_of_participant(participant).values_list("experiment_id", flat=True))
+    chatbots = Experiment.objects.filter(team_id=participant.team_id, pk__in=chatbot_ids).order_by("name")
+    return [ChatbotData(chatbot, rows[chatbot.pk].data if chatbot.pk in rows else {}) for chatbot in chatbots]
 
 
 def llm_providers_for(team: Team) -> QuerySet[LlmProvider]:

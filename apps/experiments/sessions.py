@@ -6,35 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.chat.models import Chat, ChatMessage
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.participants.actions import ParticipantActionError, get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
-from apps.teams.models import Team
 from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
-
-
-def get_or_create_participant(*, team: Team, platform: str, identifier: str, name: str = "") -> Participant:
-    identifier = identifier.strip()
-    if not identifier:
-        raise ChatbotActionError("A participant needs an identifier")
-    # Nearly always the participant exists: one SELECT, not get_or_create's BEGIN, SELECT, COMMIT.
-    participant = Participant.objects.filter(team=team, platform=platform, identifier=identifier).first()
-    if participant is not None:
-        return participant
-    try:
-        with transaction.atomic():
-            participant, _ = Participant.objects.get_or_create(
-                team=team, platform=platform, identifier=identifier, defaults={"name": name}
-            )
-    except IntegrityError:  # created by a concurrent request
-        participant = Participant.objects.get(team=team, platform=platform, identifier=identifier)
-    return participant
 
 
 def is_allowed(experiment: Experiment, participant: Participant) -> bool:
@@ -44,16 +26,25 @@ def is_allowed(experiment: Experiment, participant: Participant) -> bool:
 
 @transaction.atomic
 def start_session(
-    *, experiment: Experiment, participant: Participant, platform: str = "web", state: dict[str, Any] | None = None
+    *,
+    experiment: Experiment,
+    participant: Participant,
+    platform: str = "web",
+    state: dict[str, Any] | None = None,
+    version_number: int | None = None,
+    needs_consent: bool | None = None,
 ) -> ExperimentSession:
-    """A new conversation with the chatbot (always its working copy: versions are chosen per message)."""
+    """A new conversation with the chatbot (always its working copy: versions are chosen per message),
+    stored once, as it starts: pinned to `version_number` if given; waiting for consent when
+    `needs_consent` says so, or by default on the web when the chatbot has a consent form."""
     working = experiment.working
     if participant.team_id != working.team_id:
         raise ChatbotActionError("The participant belongs to another team")
     storable.check_json(state or {}, "state")
     if not is_allowed(working, participant):
         raise ChatbotActionError("This participant is not on the chatbot's allow-list")
-    needs_consent = platform == "web" and working.consent_form_id is not None
+    if needs_consent is None:
+        needs_consent = platform == "web" and working.consent_form_id is not None
     status = ExperimentSession.Status.PENDING_CONSENT if needs_consent else ExperimentSession.Status.ACTIVE
     chat = Chat.objects.create(team=working.team, name=f"{working.name} / {participant}")
     return ExperimentSession.objects.create(
@@ -64,6 +55,7 @@ def start_session(
         status=status,
         platform=platform,
         state=state or {},
+        version_number=version_number,
     )
 
 
@@ -124,11 +116,13 @@ def start_web_chat(
 ) -> ExperimentSession:
     """A web chat for one person (a team member trying the bot, or a visitor of the public link),
     optionally pinned to one version of the chatbot."""
-    participant = get_or_create_participant(team=experiment.team, platform="web", identifier=identifier, name=name)
-    session = start_session(experiment=experiment, participant=participant, platform="web")
-    if version_number:
-        session.version_number = version_number
-        session.save(update_fields=["version_number", "updated_at"])
+    try:
+        participant = get_or_create_participant(team=experiment.team, platform="web", identifier=identifier, name=name)
+    except ParticipantActionError as error:
+        raise ChatbotActionError(str(error)) from error
+    session = start_session(
+        experiment=experiment, participant=participant, platform="web", version_number=version_number or None
+    )
     return give_consent(session=session) if consent_given else session
 
 

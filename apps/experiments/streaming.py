@@ -1,7 +1,7 @@
 """A bot reply as server-sent events: `token` events while the model writes, then `done` with the
 stored reply, or `error` with a message for the person chatting (details only for the team).
 
-The reply is made by `apps.chat.bot.respond` through `apps.chat.streaming.reply_stream`: if the
+The reply is made by `apps.conversations.bot.respond` through `apps.conversations.streaming.reply_stream`: if the
 browser goes away (the Stop button), the run stops and the reply so far is stored, marked stopped."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-from apps.chat.bot import BotError, BotReply
-from apps.chat.streaming import reply_stream
+from apps.conversations.bot import BotError, BotReply
+from apps.conversations.streaming import reply_stream
 from apps.experiments.forms import ChatMessageForm
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.utils.sse import event_stream_response, single_event, sse_event

@@ -4,7 +4,7 @@ heading; voice messages transcribed by the chatbot's voice provider; and the nam
 (images, which an LLM node whose model accepts images also gets as images; audio with no
 speech-to-text provider; a file that could not be read).
 
-Called once by the bot runtime (`apps.chat.bot`) when it builds the run's input."""
+Called once by the bot runtime (`apps.conversations.bot`) when it builds the run's input."""
 
 from __future__ import annotations
 

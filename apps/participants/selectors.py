@@ -4,11 +4,9 @@ participant's sessions, and their data per chatbot."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Team
 
@@ -31,31 +29,6 @@ def platforms_of(team: Team) -> list[str]:
     """The platforms the team's participants come from, for the filter."""
     platforms = Participant.objects.filter(team=team).values_list("platform", flat=True)
     return list(platforms.distinct().order_by("platform"))
-
-
-def sessions_of(participant: Participant) -> QuerySet[ExperimentSession]:
-    return (
-        ExperimentSession.objects.filter(team_id=participant.team_id, participant=participant)
-        .select_related("experiment")
-        .order_by("-last_activity_at", "-created_at")
-    )
-
-
-@dataclass
-class ChatbotData:
-    chatbot: Experiment
-    data: dict
-
-
-def data_by_chatbot(participant: Participant) -> list[ChatbotData]:
-    """The participant's data for each chatbot they have data for or have talked to (empty if none)."""
-    rows = {
-        row.experiment_id: row
-        for row in ParticipantData.objects.filter(team_id=participant.team_id, participant=participant)
-    }
-    chatbot_ids = set(rows) | set(sessions_of(participant).values_list("experiment_id", flat=True))
-    chatbots = Experiment.objects.filter(team_id=participant.team_id, pk__in=chatbot_ids).order_by("name")
-    return [ChatbotData(chatbot, rows[chatbot.pk].data if chatbot.pk in rows else {}) for chatbot in chatbots]
 
 
 def participants_with_data(

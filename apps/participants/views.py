@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.experiments import selectors as experiment_selectors
 from apps.experiments.models import Experiment
 from apps.participants import actions, selectors
 from apps.participants.forms import ParticipantDataForm, ParticipantFilterForm
@@ -65,7 +66,7 @@ def _render_detail(request, participant: Participant, invalid: tuple[int, Partic
     membership = request.team_membership
     data_sets = []
     if membership.has_perm("participants.view_participantdata"):
-        for item in selectors.data_by_chatbot(participant):
+        for item in experiment_selectors.participant_data_by_chatbot(participant):
             if invalid and invalid[0] == item.chatbot.pk:
                 form = invalid[1]
             else:
@@ -74,7 +75,7 @@ def _render_detail(request, participant: Participant, invalid: tuple[int, Partic
             data_sets.append({"chatbot": item.chatbot, "data": item.data, "form": form})
     context = {
         "participant": participant,
-        "sessions": selectors.sessions_of(participant),
+        "sessions": experiment_selectors.sessions_of_participant(participant),
         "data_sets": data_sets,
         "can_read_chats": membership.has_perms(("experiments.view_experiment", "chat.view_chatmessage")),
         "can_change_data": membership.has_perm("participants.change_participantdata"),

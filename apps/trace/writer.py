@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from apps.pipelines.runtime.repository import TraceRecord
 from apps.trace.models import Span, Trace
+from apps.trace.records import TraceRecord
 from apps.utils import storable
 from apps.utils.batch_writer import BatchWriter
 

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
-from apps.utils.factories.experiments import simple_chatbot
+from apps.experiments.tests.factories import simple_chatbot
 
 
 @pytest.fixture

@@ -305,7 +305,7 @@ def test_a_failed_request_keeps_data_a_concurrent_request_made(chatbot):
     from django.utils import timezone
 
     from apps.experiments.sessions import discard_session, participant_data_for
-    from apps.utils.factories.experiments import session_for
+    from apps.experiments.tests.factories import session_for
 
     started_a = timezone.now()
     failed = session_for(chatbot, identifier="shared@example.org")

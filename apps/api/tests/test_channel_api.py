@@ -8,9 +8,9 @@ from apps.api.keys import create_api_key, revoke_api_key
 from apps.chat.models import ChatMessage
 from apps.experiments import actions
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import simple_chatbot
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_a_new_session_reads_the_participant_and_their_data_in_one_query(api, ch
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from apps.chat import bot
+    from apps.conversations import bot
     from apps.participants.models import ParticipantData
 
     with use_fake_llm("first"):

@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 from apps.api.keys import create_api_key, revoke_api_key
 from apps.api.tests.test_widget_api import ORIGIN, require_session_tokens, widget_client
 from apps.api.tests.test_widget_upload import post_files, started
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.testing import PDF, downloaded, upload
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

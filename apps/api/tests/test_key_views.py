@@ -3,7 +3,7 @@ import pytest
 from apps.api.keys import find_api_key
 from apps.api.models import TeamApiKey
 from apps.teams import roles
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

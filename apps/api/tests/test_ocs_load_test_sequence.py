@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from apps.channels.models import ExperimentChannel
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import simple_chatbot
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server's threads have their own connections
 SITE = "https://clinic.example.org"

@@ -6,11 +6,11 @@ from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
 from apps.experiments import actions
+from apps.experiments.tests.factories import simple_chatbot
 from apps.pipelines.actions import save_pipeline_data
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.team import MembershipFactory, TeamFactory
+from apps.teams.tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,9 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.team import TeamFactory
+from apps.teams.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

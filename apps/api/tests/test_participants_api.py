@@ -5,10 +5,10 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
-from apps.experiments.sessions import get_or_create_participant
+from apps.experiments.tests.factories import simple_chatbot
 from apps.participants import actions
+from apps.participants.actions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
-from apps.utils.factories.experiments import simple_chatbot
 
 pytestmark = pytest.mark.django_db
 URL = "/api/participants"

@@ -6,10 +6,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments import actions
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

@@ -24,10 +24,10 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from apps.api.keys import create_api_key
 from apps.experiments import actions
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.team import MembershipFactory, TeamFactory
+from apps.teams.tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,9 +5,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.api.keys import create_api_key
-from apps.chat.bot import BotError, respond
+from apps.conversations.bot import BotError, respond
 from apps.experiments.models import ExperimentSession
-from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.experiments.tests.factories import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 UNKNOWN = "00000000-0000-0000-0000-000000000000"

@@ -10,7 +10,7 @@ from apps.experiments import actions
 from apps.experiments.tests.sse import read_events
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://clinic.example.org"
@@ -200,11 +200,11 @@ def test_streaming_variant(widget, chatbot, client):
 def test_a_message_sent_while_the_broker_is_down_is_accepted_and_kept(
     widget, chatbot, monkeypatch, django_capture_on_commit_callbacks
 ):
-    # Stored first; the sweeper queues it once the broker is back (apps/chat/sweeper.py). A 500 here
+    # Stored first; the sweeper queues it once the broker is back (apps/conversations/sweeper.py). A 500 here
     # made the widget send it again, and both copies were answered.
     from kombu.exceptions import OperationalError as BrokerUnavailable
 
-    from apps.chat import tasks
+    from apps.conversations import tasks
 
     def broker_down(*args, **kwargs):
         raise BrokerUnavailable("Error 111 connecting to valkey.sock. Connection refused.")

@@ -118,7 +118,7 @@ def test_the_auth_level_is_set_on_the_share_tab(admin_client, team, chatbot, wid
 
 
 def test_the_auth_level_of_another_teams_channel_cannot_be_changed(admin_client, team, other_team):
-    from apps.utils.factories.experiments import simple_chatbot
+    from apps.experiments.tests.factories import simple_chatbot
 
     theirs = simple_chatbot(other_team)
     channel = ExperimentChannel.objects.create(

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from apps.api.tests.test_widget_api import ORIGIN, require_session_tokens, start, widget_client
 from apps.api.widget_access import identity_signature, session_token
 from apps.experiments.models import ConsentForm, ExperimentSession
-from apps.experiments.sessions import get_or_create_participant
+from apps.participants.actions import get_or_create_participant
 from apps.participants.models import ParticipantData
 from apps.service_providers.testing.fake_llm import use_fake_llm
 
@@ -174,7 +174,7 @@ def test_team_credentials_answer_for_consent_themselves(api, consenting):
 
 def test_the_identity_secret_is_shown_to_channel_managers_only(client, admin_client, team, chatbot, widget):
     from apps.teams import roles
-    from apps.utils.factories.team import MembershipFactory
+    from apps.teams.tests.factories import MembershipFactory
 
     url = f"/a/{team.slug}/chatbots/{chatbot.pk}/share/"
     assert widget.identity_secret in admin_client.get(url).content.decode()

@@ -206,7 +206,7 @@ def speech_server():
 def test_a_voice_message_is_transcribed_by_the_chatbots_voice_provider(
     widget, chatbot, speech_server, django_capture_on_commit_callbacks
 ):
-    from apps.utils.factories.service_providers import VoiceProviderFactory
+    from apps.service_providers.tests.factories import VoiceProviderFactory
 
     chatbot.voice_provider = VoiceProviderFactory(
         team=chatbot.team, config={"api_key": "sk-voice", "base_url": f"{speech_server.url}/v1"}
@@ -229,8 +229,8 @@ def test_a_voice_message_is_transcribed_by_the_chatbots_voice_provider(
 def test_a_failed_transcription_leaves_the_voice_message_named(
     widget, chatbot, speech_server, caplog, django_capture_on_commit_callbacks
 ):
+    from apps.service_providers.tests.factories import VoiceProviderFactory
     from apps.service_providers.tests.fake_http import FakeResponse
-    from apps.utils.factories.service_providers import VoiceProviderFactory
 
     speech_server.route("POST", "/v1/audio/transcriptions", FakeResponse(400, {"error": {"message": "bad audio"}}))
     chatbot.voice_provider = VoiceProviderFactory(

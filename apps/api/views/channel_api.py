@@ -18,7 +18,7 @@ from apps.api.chatbot_access import (
 )
 from apps.api.serializers import ApiMessageSerializer, ApiResponseMessageSerializer
 from apps.api.throttles import ApiKeyRateThrottle, SessionRateThrottle
-from apps.chat.bot import BotError, respond
+from apps.conversations.bot import BotError, respond
 
 
 class IncomingApiMessage(APIView):

@@ -36,9 +36,9 @@ from apps.api.authentication import api_caller
 from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
 from apps.api.resource_serializers import MESSAGE_TYPES
 from apps.api.schema_types import ChatCompletionResponseSerializer
-from apps.chat.bot import BotError, BotReply, history_messages, respond
 from apps.chat.models import ChatMessage
-from apps.chat.streaming import reply_stream
+from apps.conversations.bot import BotError, BotReply, history_messages, respond
+from apps.conversations.streaming import reply_stream
 from apps.experiments.sessions import add_messages, discard_session
 from apps.utils import storable
 

@@ -40,16 +40,17 @@ from apps.api.widget_access import (
     session_token,
     widget_access,
 )
-from apps.chat.bot import BotError, receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tasks import queue_reply
+from apps.conversations.bot import BotError, receive_message
+from apps.conversations.tasks import queue_reply
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.selectors import served_version
-from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.experiments.selectors import version_to_serve
+from apps.experiments.sessions import start_session, update_session_state
 from apps.experiments.streaming import error_message
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
+from apps.participants.actions import get_or_create_participant
 
 POLL_LIMIT = 50
 MAX_POLL_LIMIT = 200
@@ -167,20 +168,24 @@ class ChatStart(WidgetView):
         participant = get_or_create_participant(
             team=experiment.team, platform="web", identifier=identifier, name=data["participant_name"]
         )
-        try:
-            session = start_session(experiment=experiment, participant=participant, platform="web")
-        except ChatbotActionError as error:
-            raise ChatAccessDenied(str(error)) from error
-        if access.trusted and data.get("session_data"):
-            session.state = data["session_data"]
+        version_number = None
         if data.get("version_number"):
-            session.version_number = chatbot_version(experiment, data["version_number"]).version_number
+            version_number = chatbot_version(experiment, data["version_number"]).version_number
         # The public link's rule: the served version's consent form comes first. Team credentials
         # answer for their own participants, as on the API channel (ADR 0010).
-        consent_form = None if access.trusted else served_version(session).consent_form
-        pending = ExperimentSession.Status.PENDING_CONSENT
-        session.status = pending if consent_form is not None else ExperimentSession.Status.ACTIVE
-        session.save()
+        consent_form = None if access.trusted else version_to_serve(experiment, version_number).consent_form
+        try:
+            # One insert, through the sessions' action: state, pinned version and consent as it starts.
+            session = start_session(
+                experiment=experiment,
+                participant=participant,
+                platform="web",
+                state=data.get("session_data") if access.trusted else None,
+                version_number=version_number,
+                needs_consent=consent_form is not None,
+            )
+        except ChatbotActionError as error:
+            raise ChatAccessDenied(str(error)) from error
         body = {
             "session_id": str(session.public_id),
             "session_token": None if access.trusted else session_token(session),
@@ -226,9 +231,8 @@ class ChatSendMessage(WidgetView):
         except AttachmentError as error:
             raise ValidationError({"attachment_ids": [error.message]}) from error
         if data.get("context"):
-            ExperimentSession.objects.filter(pk=session.pk).update(
-                state={**session.state, "remote_context": data["context"]}
-            )
+            # On the locked row: a state written meanwhile (the pipeline, the API) is kept.
+            update_session_state(session=session, state={"remote_context": data["context"]})
         task_id = uuid.uuid4().hex
         try:
             human = receive_message(session, data["message"], message_id=task_id, attachments=attachments)

@@ -1,7 +1,7 @@
 import pytest
 
 from apps.channels.models import ExperimentChannel
-from apps.utils.factories.experiments import simple_chatbot
+from apps.experiments.tests.factories import simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

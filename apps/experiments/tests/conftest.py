@@ -1,6 +1,6 @@
 import pytest
 
-from apps.utils.factories.experiments import simple_chatbot
+from apps.experiments.tests.factories import simple_chatbot
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 
 import pytest
 
+from apps.experiments.tests.factories import simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers.models import LlmProviderModel
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.service_providers import LlmProviderFactory
+from apps.service_providers.tests.factories import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 

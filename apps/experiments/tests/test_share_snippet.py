@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from apps.channels.models import ExperimentChannel
-from apps.utils.factories.experiments import simple_chatbot
+from apps.experiments.tests.factories import simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

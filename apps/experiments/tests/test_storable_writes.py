@@ -5,9 +5,9 @@ import pytest
 
 from apps.experiments import actions
 from apps.experiments.sessions import add_messages, add_session_tags, start_session, update_session_state
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.participants.actions import set_participant_data
 from apps.pipelines import actions as pipeline_actions
-from apps.utils.factories.experiments import session_for, simple_chatbot
 from apps.utils.storable import Unstorable
 
 pytestmark = pytest.mark.django_db

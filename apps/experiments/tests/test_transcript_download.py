@@ -5,13 +5,13 @@ import io
 
 import pytest
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.teams import roles
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,14 +2,14 @@
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments import actions, selectors
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.service_providers import TraceProviderFactory, VoiceProviderFactory
+from apps.service_providers.tests.factories import TraceProviderFactory, VoiceProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_archive_keeps_versions(chatbot):
 
 def test_simple_chatbot_refuses_another_teams_provider(team, other_team):
     from apps.service_providers.models import LlmProviderModel
-    from apps.utils.factories.service_providers import LlmProviderFactory
+    from apps.service_providers.tests.factories import LlmProviderFactory
 
     foreign = LlmProviderFactory(team=other_team)
     model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o")

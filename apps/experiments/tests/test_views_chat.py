@@ -6,14 +6,14 @@ from django.test import Client
 from apps.chat.models import ChatMessage
 from apps.experiments import actions
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.experiments.tests.sse import read_events
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

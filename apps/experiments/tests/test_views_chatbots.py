@@ -4,13 +4,13 @@ import pytest
 
 from apps.channels.models import ExperimentChannel
 from apps.experiments.models import ConsentForm, Experiment, SourceMaterial
+from apps.experiments.tests.factories import simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.service_providers.actions import ensure_local_provider
 from apps.service_providers.models import LlmProviderModel
+from apps.service_providers.tests.factories import LlmProviderFactory, TraceProviderFactory, VoiceProviderFactory
 from apps.teams import roles
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.service_providers import LlmProviderFactory, TraceProviderFactory, VoiceProviderFactory
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -100,7 +100,7 @@ def test_a_stranger_cannot_stream_into_someone_elses_session(client, chatbot):
 
 
 def test_the_session_must_belong_to_the_chatbot_of_the_link(client, team, chatbot):
-    from apps.utils.factories.experiments import simple_chatbot
+    from apps.experiments.tests.factories import simple_chatbot
 
     other = simple_chatbot(team, name="Other")
     client.post(link(chatbot, "start"))

@@ -3,9 +3,9 @@
 import pytest
 
 from apps.experiments.models import ConsentForm, SourceMaterial
+from apps.experiments.tests.factories import simple_chatbot
 from apps.teams import roles
-from apps.utils.factories.experiments import simple_chatbot
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

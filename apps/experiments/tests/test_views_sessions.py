@@ -2,14 +2,14 @@
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments.models import ExperimentSession
 from apps.experiments.sessions import give_consent
+from apps.experiments.tests.factories import session_for
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.teams import roles
-from apps.utils.factories.experiments import session_for
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

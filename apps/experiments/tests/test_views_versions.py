@@ -6,7 +6,7 @@ from apps.experiments.models import Experiment
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.teams import roles
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_viewers_see_versions_but_cannot_change_them(client, team, chatbot):
 
 
 def test_compare_names_nodes_by_label_and_diffs_prompts(admin_client, team):
-    from apps.utils.factories.experiments import simple_chatbot
+    from apps.experiments.tests.factories import simple_chatbot
 
     bot = simple_chatbot(team, prompt="You are helpful.\nAnswer briefly.")
     admin_client.post(url(team, bot, "new"), {"description": "First"})

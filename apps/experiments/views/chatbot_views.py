@@ -11,6 +11,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.channels import selectors as channel_selectors
 from apps.channels.models import ExperimentChannel
 from apps.experiments import actions, selectors, transcripts
 from apps.experiments.exceptions import ChatbotActionError
@@ -196,7 +197,7 @@ def chatbot_share(request, team_slug: str, pk: int):
         # The pinned widget bundle this server serves (package.json, `npm run vendor-widget`), whole URL
         # because the snippet runs on another site.
         "widget_script_url": absolute_url(static(WIDGET_SCRIPT), request),
-        "widget_channels": selectors.widget_channels(chatbot),
+        "widget_channels": channel_selectors.widget_channels(chatbot),
         # The identity secret signs participant ids: only those who manage channels see it.
         "show_identity_secret": can_change_channels,
         "can_change_channels": can_change_channels,

@@ -4,13 +4,13 @@ import stat
 
 import pytest
 
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.exceptions import AttachmentError, FileTooLarge, FileTypeNotAllowed, UploadsDisabled
 from apps.files.models import File, safe_name
 from apps.files.pipeline_input import message_with_attachments
 from apps.files.selectors import session_attachments
 from apps.files.testing import PNG, upload
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

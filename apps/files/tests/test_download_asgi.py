@@ -5,10 +5,10 @@ import httpx
 import pytest
 
 from apps.api.keys import create_api_key
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.testing import upload
 from apps.files.views import CHUNK_BYTES
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 # The server's threads use their own database connections: they must see committed data.
 pytestmark = pytest.mark.django_db(transaction=True)

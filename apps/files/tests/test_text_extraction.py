@@ -7,13 +7,13 @@ import zipfile
 
 import pytest
 
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions, document_readers, text_extraction
 from apps.files.content_types import DOCX, XLSX
 from apps.files.document_readers import read_text
 from apps.files.pipeline_input import message_with_attachments
 from apps.files.selectors import session_attachments
 from apps.files.testing import PDF, docx_with, pdf_with_text, upload, xlsx_with
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 PDF_TYPE = "application/pdf"
 

@@ -9,12 +9,12 @@ from django.db import connection
 
 from apps.experiments import actions as experiment_actions
 from apps.experiments.selectors import served_version
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.exceptions import AttachmentError, FileTooLarge, UploadsDisabled
 from apps.files.models import File
 from apps.files.selectors import session_attachments
 from apps.files.testing import upload
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

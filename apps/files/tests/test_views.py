@@ -2,11 +2,11 @@
 
 import pytest
 
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.testing import downloaded, upload
 from apps.teams import roles
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ import logging
 
 import pytest
 
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.files import actions
 from apps.files.testing import PNG, upload
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.service_providers.models import LlmProviderModel
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

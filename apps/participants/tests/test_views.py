@@ -2,12 +2,12 @@
 
 import pytest
 
-from apps.experiments.sessions import get_or_create_participant
+from apps.experiments.tests.factories import session_for, simple_chatbot
+from apps.participants.actions import get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
 from apps.participants.views import PARTICIPANTS_PER_PAGE
 from apps.teams import roles
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

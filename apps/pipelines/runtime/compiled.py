@@ -36,10 +36,11 @@ from apps.pipelines.nodes.base import NodeError, NodeResult
 from apps.pipelines.nodes.registry import get_node_type
 from apps.pipelines.runtime.context import NodeContext, RunInput
 from apps.pipelines.runtime.errors import PipelineInvalid, PipelineRunError
-from apps.pipelines.runtime.repository import PipelineRepository, SpanRecord, TraceRecord
+from apps.pipelines.runtime.repository import PipelineRepository
 from apps.pipelines.runtime.state import PipelineState, apply_update
 from apps.pipelines.validation import validate_pipeline
 from apps.service_providers.errors import ProviderError
+from apps.trace.records import SpanRecord, TraceRecord
 
 NodeEventCallback = Callable[[str, dict[str, Any]], None]
 CACHE_SIZE = 256

@@ -10,12 +10,12 @@ from django.db import transaction
 from langchain_core.messages import messages_from_dict, messages_to_dict
 
 from apps.pipelines.models import PipelineChatHistory
-from apps.pipelines.runtime.repository import TraceRecord
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
+from apps.trace.records import TraceRecord
 from apps.trace.writer import write_trace_later, write_trace_now
 from apps.utils.db import release_connection
 

@@ -7,41 +7,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from apps.trace.records import TraceRecord
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
     from apps.service_providers.llm.base import CallOptions
-
-
-@dataclass
-class SpanRecord:
-    node_id: str
-    node_name: str
-    node_type: str
-    input: str
-    started_at: datetime
-    output: str = ""
-    duration_ms: int = 0
-    error: str = ""
-    details: dict[str, Any] = field(default_factory=dict)  # route, token usage, state changes
-
-
-@dataclass
-class TraceRecord:
-    input: str
-    started_at: datetime
-    pipeline_id: int | None = None
-    chatbot_id: int | None = None
-    session_id: int | None = None
-    output: str = ""
-    status: str = "running"  # success | error | cancelled
-    error: str = ""
-    duration_ms: int = 0
-    spans: list[SpanRecord] = field(default_factory=list)
 
 
 class PipelineRepository(Protocol):

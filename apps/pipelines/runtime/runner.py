@@ -21,9 +21,10 @@ from apps.pipelines.graph import PipelineGraph
 from apps.pipelines.runtime.compiled import NodeEventCallback, RunScope, compiled_pipeline
 from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.errors import PipelineCancelled, PipelineInvalid, PipelineRunError, RunStopped
-from apps.pipelines.runtime.repository import PipelineRepository, TraceRecord
+from apps.pipelines.runtime.repository import PipelineRepository
 from apps.pipelines.runtime.state import PipelineState, apply_update
 from apps.service_providers.llm.usage import TokenTally, usage_context
+from apps.trace.records import TraceRecord
 
 __all__ = ["PipelineCancelled", "PipelineInvalid", "PipelineRunError", "RunResult", "RunStopped", "run_pipeline"]
 

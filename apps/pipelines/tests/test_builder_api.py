@@ -20,10 +20,10 @@ from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers import errors
 from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.service_providers.tests.factories import LlmProviderFactory, LlmProviderModelFactory
 from apps.teams import roles
+from apps.teams.tests.factories import MembershipFactory
 from apps.trace.models import Trace
-from apps.utils.factories.service_providers import LlmProviderFactory, LlmProviderModelFactory
-from apps.utils.factories.team import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from apps.service_providers.exceptions import ProviderInUse
 from apps.service_providers.kinds import get_kind
 from apps.service_providers.models import LlmProviderModel, LlmUsage
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.trace.models import Trace
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_parallel_branches_give_their_connections_back_to_the_pool():
     or a few fan-out messages would exhaust it."""
     from django.db import connection
 
-    from apps.utils.factories.team import TeamFactory
+    from apps.teams.tests.factories import TeamFactory
 
     if not connection.settings_dict.get("OPTIONS", {}).get("pool"):
         pytest.skip("needs the connection pool (DB_POOL)")

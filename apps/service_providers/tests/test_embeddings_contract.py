@@ -9,8 +9,8 @@ import pytest
 from apps.service_providers import errors
 from apps.service_providers.llm.errors import translate_errors
 from apps.service_providers.llm.service import get_embeddings
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.service_providers.tests.fake_http import FakeResponse
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_gemini_embeddings(fake_server):
 
 def test_local_embeddings_through_the_seam():
     from apps.service_providers.actions import ensure_local_provider
-    from apps.utils.factories.team import TeamFactory
+    from apps.teams.tests.factories import TeamFactory
 
     embeddings = get_embeddings(ensure_local_provider(TeamFactory()), "all-MiniLM-L6-v2")
     vectors = embeddings.embed_documents(["The clinic opens at nine.", "Opening hours of the clinic"])

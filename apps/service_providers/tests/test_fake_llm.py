@@ -13,7 +13,7 @@ from apps.service_providers.llm.usage import usage_context
 from apps.service_providers.models import LlmUsage
 from apps.service_providers.selectors import usage_summary
 from apps.service_providers.testing.fake_llm import ECHO, FakeChatModel, use_fake_llm
-from apps.utils.factories.service_providers import LlmProviderFactory
+from apps.service_providers.tests.factories import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 

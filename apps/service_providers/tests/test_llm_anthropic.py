@@ -12,8 +12,8 @@ from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.llm.errors import translate_errors
 from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.models import LlmProviderModel, LlmUsage
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.service_providers.tests.fake_http import FakeResponse, sse
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 MESSAGES = "/v1/messages"

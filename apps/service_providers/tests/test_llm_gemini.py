@@ -10,8 +10,8 @@ from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.llm.errors import translate_errors
 from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.models import LlmProviderModel, LlmUsage
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.service_providers.tests.fake_http import FakeResponse, sse
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 GENERATE = r"/v1(?:beta)?/models/gemini-2\.5-flash:generateContent"

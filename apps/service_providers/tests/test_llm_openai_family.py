@@ -9,7 +9,7 @@ from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.llm.errors import translate_errors
 from apps.service_providers.llm.service import get_chat_model
 from apps.service_providers.tests import openai_wire as wire
-from apps.utils.factories.service_providers import LlmProviderFactory
+from apps.service_providers.tests.factories import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 FAST = CallOptions(max_retries=0, timeout=5)

@@ -133,7 +133,7 @@ def test_the_local_provider_chats_through_the_platform_seam(llm):
     from apps.service_providers.llm.base import CallOptions
     from apps.service_providers.llm.service import get_chat_model
     from apps.service_providers.models import LlmProviderModel, LlmUsage
-    from apps.utils.factories.team import TeamFactory
+    from apps.teams.tests.factories import TeamFactory
 
     provider = ensure_local_provider(TeamFactory())
     model = LlmProviderModel.objects.get(team=None, type="local")
@@ -235,7 +235,7 @@ def test_the_demo_chatbot_answers_on_topic(llm, question):
     from apps.service_providers.llm.base import CallOptions
     from apps.service_providers.llm.service import get_chat_model
     from apps.service_providers.models import LlmProviderModel
-    from apps.utils.factories.team import TeamFactory
+    from apps.teams.tests.factories import TeamFactory
     from apps.web.demo import DEMO_PROMPT
 
     provider = ensure_local_provider(TeamFactory())

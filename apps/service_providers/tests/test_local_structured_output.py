@@ -35,7 +35,7 @@ def local_chat_model(**options):
     from apps.service_providers.llm.base import CallOptions
     from apps.service_providers.llm.service import get_chat_model
     from apps.service_providers.models import LlmProviderModel
-    from apps.utils.factories.team import TeamFactory
+    from apps.teams.tests.factories import TeamFactory
 
     provider = ensure_local_provider(TeamFactory())
     model = LlmProviderModel.objects.get(team=None, type="local")

@@ -7,10 +7,10 @@ from apps.service_providers.forms import REENTER_SECRET_ERROR, ProviderForm
 from apps.service_providers.kinds import PROVIDER_KINDS
 from apps.service_providers.models import LlmProvider
 from apps.service_providers.tests import openai_wire as wire
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.service_providers.tests.fake_http import FakeServer
 from apps.teams import roles
-from apps.utils.factories.service_providers import LlmProviderFactory
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ import pytest
 
 from apps.service_providers.models import LlmProvider, LlmProviderModel, LlmUsage
 from apps.service_providers.tests import openai_wire as wire
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.service_providers.usages import register_usage_finder, unregister_usage_finder
 from apps.teams import roles
-from apps.utils.factories.service_providers import LlmProviderFactory
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

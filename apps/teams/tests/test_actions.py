@@ -7,8 +7,8 @@ from django.utils import timezone
 from apps.teams import actions, roles
 from apps.teams.exceptions import TeamActionError
 from apps.teams.models import Invitation, Membership
-from apps.utils.factories.team import InvitationFactory, MembershipFactory
-from apps.utils.factories.user import UserFactory
+from apps.teams.tests.factories import InvitationFactory, MembershipFactory
+from apps.users.tests.factories import UserFactory
 
 
 @pytest.mark.django_db

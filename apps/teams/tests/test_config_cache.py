@@ -11,14 +11,14 @@ from django.db.models import F
 from apps.api.chatbot_access import chatbot_for
 from apps.experiments import actions, selectors
 from apps.experiments.models import Experiment
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.models import Pipeline
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.service_providers.models import LlmProvider, LlmProviderModel
 from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import TeamFactory
+from apps.teams.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.http import Http404
 
 from apps.teams.models import Membership
 from apps.teams.selectors import get_membership_or_404, get_team_object_or_404
-from apps.utils.factories.team import MembershipFactory
+from apps.teams.tests.factories import MembershipFactory
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from apps.utils.guards import team_urls, unprotected_team_urls, unscoped_models
+from apps.teams.guards import team_urls, unprotected_team_urls, unscoped_models
 
 
 def test_every_model_of_ours_is_team_scoped():

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def team_admin(team, admin_membership):
-    from apps.utils.factories.team import MembershipFactory
+    from apps.teams.tests.factories import MembershipFactory
 
     return MembershipFactory(team=team, roles=[roles.TEAM_ADMIN])
 
@@ -29,7 +29,7 @@ def test_a_team_admin_cannot_make_themselves_super_admin(team_admin):
 
 
 def test_a_team_admin_grants_only_roles_within_their_own(team, team_admin):
-    from apps.utils.factories.team import MembershipFactory
+    from apps.teams.tests.factories import MembershipFactory
 
     member = MembershipFactory(team=team, roles=[roles.TEAM_ADMIN])
     with pytest.raises(TeamActionError, match="Chatbot Admin"):

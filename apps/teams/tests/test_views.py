@@ -4,8 +4,8 @@ from django.urls import reverse
 
 from apps.teams import roles
 from apps.teams.models import Invitation, Membership, Team
-from apps.utils.factories.team import InvitationFactory, MembershipFactory
-from apps.utils.factories.user import UserFactory
+from apps.teams.tests.factories import InvitationFactory, MembershipFactory
+from apps.users.tests.factories import UserFactory
 
 
 @pytest.mark.django_db

@@ -4,14 +4,14 @@ import logging
 
 import pytest
 
-from apps.chat.bot import respond
+from apps.conversations.bot import respond
 from apps.experiments import actions
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.service_providers.tests.factories import TraceProviderFactory
 from apps.service_providers.tests.fake_http import FakeResponse
 from apps.trace import export, tasks
 from apps.trace.models import Trace
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.service_providers import TraceProviderFactory
 from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db

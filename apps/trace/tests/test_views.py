@@ -4,7 +4,7 @@
 import pytest
 from django.utils import timezone
 
-from apps.pipelines.runtime.repository import TraceRecord
+from apps.trace.records import TraceRecord
 from apps.trace.writer import _reserve, write_trace_now
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_a_written_trace_is_shown(admin_client, team):
 
 def named_by_a_reply(team, trace_id: int) -> None:
     from apps.chat.models import ChatMessage
-    from apps.utils.factories.experiments import session_for, simple_chatbot
+    from apps.experiments.tests.factories import session_for, simple_chatbot
 
     session = session_for(simple_chatbot(team))
     ChatMessage.objects.create(team=team, chat=session.chat, message_type="ai", metadata={"trace_id": trace_id})

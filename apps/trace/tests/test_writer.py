@@ -4,13 +4,13 @@ import threading
 
 import pytest
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.teams.tests.factories import TeamFactory
 from apps.trace.models import Span, Trace
 from apps.trace.writer import flush_traces, trace_ids, trace_writer
-from apps.utils.factories.experiments import session_for, simple_chatbot
-from apps.utils.factories.team import TeamFactory
 
 
 @pytest.mark.django_db(transaction=True)

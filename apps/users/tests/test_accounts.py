@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from apps.users.models import CustomUser
-from apps.utils.factories.user import TEST_PASSWORD, UserFactory
+from apps.users.tests.factories import TEST_PASSWORD, UserFactory
 
 
 @pytest.mark.django_db

@@ -5,8 +5,8 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.utils import encryption
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = pytest.mark.django_db
 

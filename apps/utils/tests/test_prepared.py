@@ -8,8 +8,8 @@ from django.db.models import F
 from apps.chat.models import ChatMessage
 from apps.experiments.models import ExperimentSession
 from apps.experiments.sessions import with_participant_data
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.participants.models import ParticipantData
-from apps.utils.factories.experiments import session_for, simple_chatbot
 from apps.utils.prepared import PreparedQuery, PreparedQueryError
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.chat.models import ChatMessage
 from apps.experiments.models import ExperimentSession
-from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.utils.single_statement import insert_and_update
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from celery import Celery
 from django.core import mail
 
 from apps.teams.tasks import send_invitation_email
-from apps.utils.factories.team import InvitationFactory
+from apps.teams.tests.factories import InvitationFactory
 from config.celery import app
 
 

@@ -12,8 +12,8 @@ from django.core import mail
 from django.urls import reverse
 
 from apps.teams.emails import send_invitation_email
-from apps.utils.factories.team import InvitationFactory
-from apps.utils.factories.user import TEST_PASSWORD
+from apps.teams.tests.factories import InvitationFactory
+from apps.users.tests.factories import TEST_PASSWORD
 from apps.utils.site import absolute_url, site_url
 from apps.web.actions import sync_site
 from apps.web.management.commands.runplatform import site_url_environment

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from apps.utils.factories.team import MembershipFactory, TeamFactory
+from apps.teams.tests.factories import MembershipFactory, TeamFactory
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from apps.channels.models import ExperimentChannel
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import simple_chatbot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDGET_DIR = Path(settings.BASE_DIR, "static/vendor/open-chat-studio-widget")

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.experiments.sessions import start_web_chat
+from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.utils.browser import log_in
-from apps.utils.factories.experiments import simple_chatbot
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from apps.service_providers.actions import ensure_local_provider
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.utils.browser import log_in
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.chat.models import ChatMessage
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.utils.browser import log_in
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ from apps.pipelines import actions
 from apps.pipelines.models import Pipeline
 from apps.service_providers.models import LlmProviderModel
 from apps.service_providers.testing.fake_llm import use_fake_llm
+from apps.service_providers.tests.factories import LlmProviderFactory
 from apps.utils.browser import log_in
-from apps.utils.factories.service_providers import LlmProviderFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apps.chat.bot import BotError, BotReply, respond
+from apps.conversations.bot import BotError, BotReply, respond
 from apps.experiments.models import ExperimentSession
 from apps.utils.thread_events import events_from_thread
 

@@ -1,21 +1,26 @@
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from apps.chat.bot import BotError, ReplyInProgress, record_failure, respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import BotError, ReplyInProgress, record_failure, respond
+from apps.conversations.sweeper import requeue_unanswered
 
 logger = logging.getLogger(__name__)
 
 # A redelivered message whose earlier delivery still holds the claim is tried again a lease later: a
-# killed worker's claim has lapsed by then (apps/chat/claims.py); a live one's reply is made by it, so
+# killed worker's claim has lapsed by then (apps/conversations/claims.py); a live one's reply is made by it, so
 # retrying stops after this long, however slow its model.
 CLAIM_RETRY_WINDOW_SECONDS = 300
 
 
+# Task names are the ones they had in apps/chat (ADR 0024): queued messages, the routes in config/celery.py
+# and beat's schedule name them.
 @shared_task(
+    name="apps.chat.tasks.reply_to_message",
     bind=True,
     # Acknowledged only once answered: a message of a worker that dies is delivered again (ADR 0002).
     acks_late=True,
@@ -26,7 +31,7 @@ CLAIM_RETRY_WINDOW_SECONDS = 300
     retry_backoff_max=60,
     max_retries=8,
 )
-def reply_to_message(self, human_message_id: int) -> None:
+def reply_to_message(self: Task[Any, Any], human_message_id: int) -> None:
     """Answer a stored inbound message (queued by the widget API). Safe to retry: the bot runtime
     recognises the message id and never answers twice."""
     human = ChatMessage.objects.select_related("chat__session").filter(pk=human_message_id).first()
@@ -42,17 +47,15 @@ def reply_to_message(self, human_message_id: int) -> None:
         record_failure(human, error)
 
 
-@shared_task
+@shared_task(name="apps.chat.tasks.requeue_unanswered_messages")
 def requeue_unanswered_messages() -> int:
     """Every few seconds (beat): queue again the messages whose task the broker lost (sweeper.py)."""
-    from apps.chat.sweeper import requeue_unanswered
-
-    return requeue_unanswered()
+    return requeue_unanswered(reply_to_message.delay)
 
 
 def queue_reply(human_message_id: int) -> None:
     """Queue the reply to a stored message once the transaction commits. The broker being down does not
-    fail the request: the message is stored, and the sweeper queues it again (apps/chat/sweeper.py)."""
+    fail the request: the message is stored, and the sweeper queues it again (apps/conversations/sweeper.py)."""
     from django.db import transaction
     from kombu.exceptions import OperationalError as BrokerUnavailable
 

@@ -2,7 +2,7 @@ import factory
 
 from apps.teams import roles
 from apps.teams.models import Invitation, Membership, Team
-from apps.utils.factories.user import UserFactory
+from apps.users.tests.factories import UserFactory
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

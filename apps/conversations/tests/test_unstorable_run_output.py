@@ -4,16 +4,16 @@ scrubbed, not a failed reply: the reply, the state and the trace are all stored 
 import pytest
 from django.test import override_settings
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import respond
 from apps.experiments.actions import create_chatbot
+from apps.experiments.tests.factories import session_for
 from apps.pipelines.actions import create_pipeline
 from apps.pipelines.sandbox.limits import SandboxLimits
 from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.trace.models import Trace
 from apps.trace.writer import flush_traces
-from apps.utils.factories.experiments import session_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +44,7 @@ def test_unstorable_text_from_a_code_node_is_scrubbed_and_everything_is_stored(t
 
 
 def test_a_model_reply_with_a_nul_is_stored_scrubbed_with_its_trace(team):
-    from apps.utils.factories.experiments import simple_chatbot
+    from apps.experiments.tests.factories import simple_chatbot
 
     session = session_for(simple_chatbot(team))
     with use_fake_llm("fine\x00"):

@@ -7,12 +7,12 @@ from typing import cast
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
-from apps.chat.bot import respond
 from apps.chat.models import ChatMessage
-from apps.chat.streaming import reply_stream
+from apps.conversations.bot import respond
+from apps.conversations.streaming import reply_stream
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.trace.models import Trace
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """Claims on messages being answered die with the process that made them, and never let a message be
-answered twice (apps/chat/claims.py, ADR 0017)."""
+answered twice (apps/conversations/claims.py, ADR 0017)."""
 
 import os
 import signal
@@ -12,13 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.chat import claims
-from apps.chat.bot import BotError, ReplyInProgress, respond
 from apps.chat.models import ChatMessage, ClaimOwner
-from apps.chat.tests.child_process import start_python
+from apps.conversations import claims
+from apps.conversations.bot import BotError, ReplyInProgress, respond
+from apps.conversations.tests.child_process import start_python
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ import sys, time
 import django
 
 django.setup()
-from apps.chat import claims
+from apps.conversations import claims
 
 assert claims.claim(int(sys.argv[1]))
 print("claimed", flush=True)
@@ -208,7 +208,7 @@ def test_a_reply_that_could_not_be_stored_gives_its_claim_up(session, monkeypatc
     # The model answered, then the database went away: the retry must not meet this live process's claim.
     from django.db import OperationalError
 
-    from apps.chat import bot
+    from apps.conversations import bot
 
     def database_gone(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")

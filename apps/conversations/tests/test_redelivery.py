@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from apps.chat.bot import receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tasks import reply_to_message
-from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.conversations.bot import receive_message
+from apps.conversations.tasks import reply_to_message
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.utils.worker_process import WorkerProcess
 from config.broker import broker_client
 

@@ -3,7 +3,7 @@
 The human message is stored (committed) before anything that can fail; a delivery retried with the
 same message id finds it and returns the reply already made, or, if the first attempt failed, tries
 again; while another live process is still producing the reply, it says so instead of making a second
-one (claims: apps/chat/claims.py)."""
+one (claims: apps/conversations/claims.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from apps.chat import claims
 from apps.chat.models import ChatMessage
+from apps.conversations import claims
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
 from apps.experiments.sessions import participant_data_for
@@ -197,7 +197,14 @@ def record_failure(human: ChatMessage, error: BotError) -> None:
 
 
 def _store_human_message(
-    session, text, message_id, attachments, hidden, *, claim: bool = False, background: bool = False
+    session: ExperimentSession,
+    text: str,
+    message_id: str | None,
+    attachments: list[dict[str, Any]],
+    hidden: bool,
+    *,
+    claim: bool = False,
+    background: bool = False,
 ) -> tuple[ChatMessage, bool]:
     """(message, created): a message id seen before gives the stored message back."""
     if message_id:
@@ -385,7 +392,7 @@ def _store_reply_with_changes(
     session.save(update_fields=changed)
 
 
-def _apply_changes(current: dict | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _apply_changes(current: dict[str, Any] | None, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """`current` with the keys the run set or removed (going from `before` to `after`)."""
     merged = {key: value for key, value in (current or {}).items() if key in after or key not in before}
     merged.update({key: value for key, value in after.items() if key not in before or before[key] != value})

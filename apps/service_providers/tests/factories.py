@@ -1,7 +1,7 @@
 import factory
 
 from apps.service_providers.models import LlmProvider, LlmProviderModel, TraceProvider, VoiceProvider
-from apps.utils.factories.team import TeamFactory
+from apps.teams.tests.factories import TeamFactory
 
 
 class LlmProviderFactory(factory.django.DjangoModelFactory):

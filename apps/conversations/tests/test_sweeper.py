@@ -1,5 +1,5 @@
 """A queued message whose task the broker lost is queued again, and only such a message
-(apps/chat/sweeper.py)."""
+(apps/conversations/sweeper.py)."""
 
 from datetime import timedelta
 
@@ -7,13 +7,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from apps.chat.bot import receive_message
 from apps.chat.models import ChatMessage, ClaimOwner
-from apps.chat.sweeper import unanswered_background_messages
-from apps.chat.tasks import requeue_unanswered_messages
+from apps.conversations.bot import receive_message
+from apps.conversations.sweeper import unanswered_background_messages
+from apps.conversations.tasks import requeue_unanswered_messages
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
 @pytest.fixture
@@ -81,8 +81,8 @@ def test_a_message_queued_again_a_moment_ago_waits_its_turn(session):
 
 @override_settings(CHAT_REQUEUE_AFTER_SECONDS=20)
 def test_a_message_that_never_gets_answered_is_marked_failed(session, monkeypatch):
-    from apps.chat import tasks
-    from apps.chat.sweeper import GAVE_UP, MAX_REQUEUES
+    from apps.conversations import tasks
+    from apps.conversations.sweeper import GAVE_UP, MAX_REQUEUES
 
     sent: list[int] = []
     monkeypatch.setattr(tasks.reply_to_message, "delay", sent.append)  # each attempt dies unanswered

@@ -2,14 +2,14 @@
 
 import pytest
 
-from apps.chat.bot import BotError, ReplyInProgress, respond
 from apps.chat.models import ChatMessage
+from apps.conversations.bot import BotError, ReplyInProgress, respond
 from apps.experiments.models import ExperimentSession
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.pipelines import actions as pipeline_actions
 from apps.pipelines.tests.graphs import linear, node
 from apps.service_providers import errors
 from apps.service_providers.testing.fake_llm import use_fake_llm
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_edits_made_while_the_bot_answers_are_kept(team, chatbot, monkeypatch):
     is being made: the reply writes only what its run changed."""
     from langchain_core.messages import AIMessage
 
-    from apps.chat import bot
+    from apps.conversations import bot
     from apps.experiments import sessions
     from apps.participants.models import ParticipantData
 

@@ -14,12 +14,12 @@ import pytest
 from celery import Celery
 from django.conf import settings
 
-from apps.chat.bot import receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tests.child_process import child_environment
+from apps.conversations.bot import receive_message
+from apps.conversations.tests.child_process import child_environment
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.service_providers.models import LlmUsage
 from apps.trace.models import Span, Trace
-from apps.utils.factories.experiments import session_for, simple_chatbot
 
 
 @pytest.mark.integration

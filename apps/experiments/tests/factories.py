@@ -1,9 +1,10 @@
 from typing import cast
 
 from apps.experiments.actions import create_simple_chatbot
-from apps.experiments.sessions import get_or_create_participant, start_session
+from apps.experiments.sessions import start_session
+from apps.participants.actions import get_or_create_participant
 from apps.service_providers.models import LlmProvider, LlmProviderModel
-from apps.utils.factories.service_providers import LlmProviderFactory
+from apps.service_providers.tests.factories import LlmProviderFactory
 
 
 def simple_chatbot(team, *, name: str = "Helper", prompt: str = "You are helpful."):

@@ -7,11 +7,12 @@ acknowledgement covers a worker that dies, not a task the broker never kept. So 
 for such messages: queued for the background, older than `CHAT_REQUEUE_AFTER_SECONDS`, within the
 last hour, with no reply, no recorded failure and no live claim, in a conversation still going on,
 and queues them again. A message that is being answered meanwhile is answered once all the same: the
-claim and the one-reply rule see to that (apps/chat/claims.py)."""
+claim and the one-reply rule see to that (apps/conversations/claims.py)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -52,10 +53,9 @@ def unanswered_background_messages(*, older_than: timedelta, limit: int = MAX_PE
     )
 
 
-def requeue_unanswered() -> int:
-    """Queue every lost message's reply again; how many were queued."""
-    from apps.chat.tasks import reply_to_message
-
+def requeue_unanswered(queue_reply: Callable[[int], object]) -> int:
+    """Queue every lost message's reply again with `queue_reply` (the reply task's `delay`, passed in
+    by the task that sweeps); how many were queued."""
     message_ids = unanswered_background_messages(older_than=timedelta(seconds=settings.CHAT_REQUEUE_AFTER_SECONDS))
     queued = 0
     for message_id, metadata in ChatMessage.objects.filter(pk__in=message_ids).values_list("pk", "metadata"):
@@ -68,7 +68,7 @@ def requeue_unanswered() -> int:
         ChatMessage.objects.filter(pk=message_id).update(
             processing_started_at=Now(), metadata={**metadata, "requeues": requeues + 1}
         )
-        reply_to_message.delay(message_id)
+        queue_reply(message_id)
         queued += 1
     if queued:
         logger.warning("Queued %s unanswered message(s) again: their tasks were lost", queued)

@@ -6,10 +6,10 @@ import time
 import pytest
 from django.db import connection
 
-from apps.chat.bot import receive_message
 from apps.chat.models import ChatMessage
-from apps.chat.tasks import reply_to_message
-from apps.utils.factories.experiments import session_for, simple_chatbot
+from apps.conversations.bot import receive_message
+from apps.conversations.tasks import reply_to_message
+from apps.experiments.tests.factories import session_for, simple_chatbot
 from apps.utils.worker_process import WorkerProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
