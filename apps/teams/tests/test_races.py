@@ -3,6 +3,7 @@ what it sees under it. Two threads, each on its own database connection, run the
 barrier inside the check lets both pass it before either writes, unless the lock keeps the second
 one waiting (then the barrier times out and the first one goes on alone)."""
 
+import contextlib
 import threading
 
 import pytest
@@ -48,10 +49,8 @@ def barrier_after(monkeypatch):
 
         def paused(*args, **kwargs):
             result = real(*args, **kwargs)
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):  # the other one is held up by the lock
                 barrier.wait()
-            except threading.BrokenBarrierError:
-                pass
             return result
 
         monkeypatch.setattr(module, name, paused)
