@@ -107,6 +107,6 @@ def test_a_stopped_reply_after_another_process_answered_replays_that_answer(sess
         result = bot.respond(session, "hi", message_id="m1", stop=stop, on_token=other_process_answers)
     assert result.replayed
     assert result.reply.content == "theirs"
-    assert list(ChatMessage.objects.filter(chat=session.chat_id, message_type="ai").values_list("content", flat=True)) == [
-        "theirs"
-    ]
+    assert list(
+        ChatMessage.objects.filter(chat=session.chat_id, message_type="ai").values_list("content", flat=True)
+    ) == ["theirs"]

@@ -89,3 +89,74 @@ def test_gemini_reaches_the_checked_address(fake_server, settings, monkeypatch):
     settings_ = GeminiSettings(api_key="AIza-test", base_url=rebound_url(fake_server))
     assert GeminiProvider().build_chat_model(settings_, "gemini-2.5-flash", FAST).invoke("Hi").text == "Jambo"
     assert fake_server.requests[0].headers["host"] == f"rebind.example:{urlsplit(fake_server.url).port}"
+
+
+def anthropic_model(server, **options):
+    from apps.service_providers.llm.anthropic import AnthropicProvider, AnthropicSettings
+
+    settings = AnthropicSettings(api_key="sk-ant-1", base_url=rebound_url(server))
+    return AnthropicProvider().build_chat_model(
+        settings, "claude-haiku-4-5", CallOptions(max_retries=0, timeout=5, **options)
+    )
+
+
+ANTHROPIC_REPLY = {
+    "id": "msg_1",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-haiku-4-5",
+    "content": [{"type": "text", "text": "internal data"}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 2, "output_tokens": 2},
+}
+
+
+def test_anthropic_cannot_be_rebound_to_an_internal_service(fake_server, rebinding_dns):
+    fake_server.route("POST", "/v1/messages", FakeResponse(body=ANTHROPIC_REPLY))
+    model = anthropic_model(fake_server)
+    with pytest.raises(Exception, match="private address"):  # the SDK wraps it as a connection error
+        model.invoke([HumanMessage("Hi")])
+    with pytest.raises(Exception, match="private address"):
+        asyncio.run(model.ainvoke([HumanMessage("Hi")]))
+    with pytest.raises(Exception, match="private address"):
+        list(anthropic_model(fake_server, streaming=True).stream([HumanMessage("Hi")]))
+    assert fake_server.requests == []
+
+
+def test_anthropic_reaches_the_checked_address_by_name(fake_server, settings, monkeypatch):
+    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = True
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda name, *a, **k: real_getaddrinfo("127.0.0.1" if name == "rebind.example" else name, *a, **k),
+    )
+    fake_server.route(
+        "POST", "/v1/messages", FakeResponse(body={**ANTHROPIC_REPLY, "content": [{"type": "text", "text": "Hi"}]})
+    )
+    assert anthropic_model(fake_server, temperature=0.2).invoke([HumanMessage("Hi")]).text == "Hi"
+    request = fake_server.requests[0]
+    assert request.headers["host"] == f"rebind.example:{urlsplit(fake_server.url).port}"
+    assert request.json()["temperature"] == 0.2
+
+
+def test_anthropic_turns_alternate_and_tool_results_share_one_user_turn():
+    from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+
+    from apps.service_providers.llm.anthropic_pinned import format_messages
+
+    calls = [{"id": f"t{i}", "name": "lookup", "args": {"q": i}} for i in (1, 2)]
+    system, turns = format_messages(
+        [
+            SystemMessage("Be brief."),
+            HumanMessage("Find both"),
+            AIMessage("", tool_calls=calls),
+            ToolMessage("one", tool_call_id="t1"),
+            ToolMessage("two", tool_call_id="t2"),
+        ]
+    )
+    assert system == "Be brief."
+    assert [turn["role"] for turn in turns] == ["user", "assistant", "user"]
+    assert [block["tool_use_id"] for block in turns[2]["content"]] == ["t1", "t2"]
+    assert turns[1]["content"][0] == {"type": "tool_use", "id": "t1", "name": "lookup", "input": {"q": 1}}
