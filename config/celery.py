@@ -17,7 +17,7 @@ app.conf.task_default_queue = "background"
 app.conf.task_routes = {
     # Not behind the replies it is there to rescue.
     "apps.chat.tasks.requeue_unanswered_messages": {"queue": "background"},
-    "apps.chat.tasks.*": {"queue": "chat"},
+    "apps.conversations.tasks.*": {"queue": "chat"},
     "apps.channels.tasks.*": {"queue": "chat"},
     "apps.evaluations.tasks.*": {"queue": "evaluations"},
 }

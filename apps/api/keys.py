@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import secrets
 
+from django.db import transaction
 from django.utils import timezone
 
 from apps.api.models import TeamApiKey
-from apps.teams.models import Team
+from apps.teams.actions import lock_team
+from apps.teams.models import Membership, Team
 from apps.utils.prepared import PreparedQuery
 
 KEY_PREFIX = "cs_"
@@ -19,8 +21,19 @@ def _hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+class NotAMember(Exception):
+    """The key's maker is not (or no longer) a member of the team."""
+
+
+@transaction.atomic
 def create_api_key(*, team: Team, name: str, created_by=None) -> tuple[TeamApiKey, str]:
-    """(the stored key, the raw key to show once)."""
+    """(the stored key, the raw key to show once). A key made by a member is made under the team lock
+    that removing a member takes (apps.teams.actions.lock_team), after checking they are still a
+    member: a removal either comes first (no key) or waits and revokes the new key too."""
+    if created_by is not None:
+        lock_team(team.pk)
+        if not Membership.objects.filter(team=team, user=created_by).exists():
+            raise NotAMember(f"{created_by} is not a member of this team")
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
     key = TeamApiKey.objects.create(

@@ -130,13 +130,11 @@ def respond(
     try:
         stored = _store_reply(session, human, run, result, version, participant_data)
     except IntegrityError:
-        # Another process answered it meanwhile (it took this one's claim for dead): one reply per
-        # message is a unique constraint, so that reply stands and this run's is dropped.
-        earlier = ChatMessage.objects.filter(reply_to=human).first()
+        earlier = _earlier_reply(session, human)
         if earlier is None:
             claims.unclaim(human.pk)
             raise
-        return BotReply(human, earlier, earlier.metadata.get("trace_id"), session.is_complete, replayed=True)
+        return earlier
     except BaseException:
         # Not stored (the database went away, the pool ran dry): a retry must find the message free.
         claims.unclaim(human.pk)
@@ -166,17 +164,34 @@ def _store_stopped_reply(
 ) -> BotReply:
     """The reply as far as it was written when Stop was pressed; a message with a reply is answered,
     so a retry of the same message id replays it rather than asking the model again."""
-    reply = ChatMessage.objects.create(
-        team_id=session.team_id,
-        chat_id=session.chat_id,
-        message_type=ChatMessage.Type.AI,
-        content=storable.scrub(text.strip()),
-        reply_to=human,
-        metadata={"trace_id": trace_id, "version": version.version_number, "stopped": True},
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a caller's transaction survives the conflict below
+            reply = ChatMessage.objects.create(
+                team_id=session.team_id,
+                chat_id=session.chat_id,
+                message_type=ChatMessage.Type.AI,
+                content=storable.scrub(text.strip()),
+                reply_to=human,
+                metadata={"trace_id": trace_id, "version": version.version_number, "stopped": True},
+            )
+    except IntegrityError:
+        earlier = _earlier_reply(session, human)
+        if earlier is None:
+            raise
+        return earlier
     session.touch()
     session.save(update_fields=list(ACTIVITY_FIELDS))
     return BotReply(human, reply, trace_id, session.is_complete)
+
+
+def _earlier_reply(session: ExperimentSession, human: ChatMessage) -> BotReply | None:
+    """The reply another process stored for `human` meanwhile (it took this one's claim for dead): one
+    reply per message is a unique constraint, so that reply stands, this run's is dropped and the
+    earlier one is replayed. None when the conflict was something else."""
+    earlier = ChatMessage.objects.filter(reply_to=human).first()
+    if earlier is None:
+        return None
+    return BotReply(human, earlier, earlier.metadata.get("trace_id"), session.is_complete, replayed=True)
 
 
 def receive_message(

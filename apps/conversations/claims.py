@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Exists, OuterRef, Q
@@ -90,21 +91,56 @@ class _Owner:
 
     def _heartbeat(self, stop: threading.Event) -> None:
         interval = settings.CHAT_CLAIM_LEASE_SECONDS / 4
-        while not stop.wait(interval):
-            try:
-                owner_id = self._id
-                if owner_id is None:
-                    return
-                if not ClaimOwner.objects.filter(pk=owner_id).update(expires_at=Now() + _lease()):
-                    # Taken for dead and removed: claims made under the old id are free now (a reply
-                    # still made under one is kept to one by the reply's uniqueness).
-                    self._id = _register()
-                release_pending()
-            except Exception:  # noqa: BLE001 - the next beat tries again; the lease covers a few misses
-                logger.warning("Could not renew this process's claim lease", exc_info=True)
-            finally:
-                # Back to the pool between beats (closed without one), as the batch writer does.
-                connection.close()
+        lease = _LeaseConnection()
+        try:
+            while not stop.wait(interval):
+                try:
+                    owner_id = self._id
+                    if owner_id is None:
+                        return
+                    if not lease.renew(owner_id):
+                        # Taken for dead and removed: claims made under the old id are free now (a
+                        # reply still made under one is kept to one by the reply's uniqueness).
+                        self._id = _register()
+                    release_pending()
+                except Exception:  # noqa: BLE001 - the next beat tries again; the lease covers a few misses
+                    logger.warning("Could not renew this process's claim lease", exc_info=True)
+                finally:
+                    # Back to the pool between beats (closed without one), as the batch writer does.
+                    connection.close()
+        finally:
+            lease.close()
+
+
+class _LeaseConnection:
+    """The heartbeat's own database connection, outside the pool: with every pooled connection held
+    (a burst of conversations waiting on their models) a renewal through the pool would wait, the
+    lease lapse, and a second process take this live one's claims and call the model again. One
+    connection per process, opened on the first beat and again after an error; in autocommit."""
+
+    def __init__(self) -> None:
+        self.connection: psycopg.Connection | None = None
+
+    def renew(self, owner_id: int) -> int:
+        """Push this owner's lease on; the number of rows renewed (0: the row is gone)."""
+        if self.connection is None or self.connection.closed:
+            # The default database's parameters without its pool (and in tests, the test database).
+            params = connection.get_connection_params()
+            self.connection = psycopg.connect(**params, autocommit=True)
+        try:
+            with self.connection.cursor() as cursor:
+                # Model._meta is Django's documented Model _meta API.
+                table = connection.ops.quote_name(ClaimOwner._meta.db_table)
+                cursor.execute(f"UPDATE {table} SET expires_at = now() + %s WHERE id = %s", [_lease(), owner_id])  # noqa: S608 - our table name
+                return cursor.rowcount
+        except psycopg.Error:
+            self.close()  # a fresh connection on the next beat
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def _in_own_thread(function: Callable[[], int]) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +16,15 @@ from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.actions import ParticipantActionError, get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
+from apps.teams.models import Membership
 from apps.utils import storable
 from apps.utils.prepared import PreparedQuery
 
 
-def is_allowed(experiment: Experiment, participant: Participant) -> bool:
+def is_allowed(experiment: Experiment, participant: Participant, identifier: str | None = None) -> bool:
+    """`identifier` (default the participant's own) is on the chatbot's allow-list, or there is none."""
     allowlist = [entry.strip().lower() for entry in experiment.participant_allowlist or [] if entry.strip()]
-    return not allowlist or participant.identifier.lower() in allowlist
+    return not allowlist or (identifier or participant.identifier).lower() in allowlist
 
 
 @transaction.atomic
@@ -33,15 +36,18 @@ def start_session(
     state: dict[str, Any] | None = None,
     version_number: int | None = None,
     needs_consent: bool | None = None,
+    allowlist_identifier: str | None = None,
 ) -> ExperimentSession:
     """A new conversation with the chatbot (always its working copy: versions are chosen per message),
     stored once, as it starts: pinned to `version_number` if given; waiting for consent when
-    `needs_consent` says so, or by default on the web when the chatbot has a consent form."""
+    `needs_consent` says so, or by default on the web when the chatbot has a consent form.
+    `allowlist_identifier`: what the allow-list is checked against when it is not the participant's
+    identifier (a public-link visitor given a participant of their own, see start_public_chat)."""
     working = experiment.working
     if participant.team_id != working.team_id:
         raise ChatbotActionError("The participant belongs to another team")
     storable.check_json(state or {}, "state")
-    if not is_allowed(working, participant):
+    if not is_allowed(working, participant, allowlist_identifier):
         raise ChatbotActionError("This participant is not on the chatbot's allow-list")
     if needs_consent is None:
         needs_consent = platform == "web" and working.consent_form_id is not None
@@ -124,6 +130,56 @@ def start_web_chat(
         experiment=experiment, participant=participant, platform="web", version_number=version_number or None
     )
     return give_consent(session=session) if consent_given else session
+
+
+@transaction.atomic
+def start_public_chat(
+    *, experiment: Experiment, identifier: str, owned: Collection[int] = (), user: Any = None
+) -> ExperimentSession:
+    """A consented web chat for a visitor of the public link who typed `identifier`.
+
+    Typing an identifier proves nothing, so it reaches an existing participant (and their data) only
+    when this browser created that participant (`owned`, kept in the visitor's Django session) or the
+    visitor is signed in as the account the participant belongs to. Otherwise the first visitor to
+    type it gets a new participant with that identifier, and anyone after them a participant of their
+    own (`anonymous-<random>`, named with what they typed, which the allow-list is checked against).
+    The caller remembers the returned session's participant as owned by the browser."""
+    identifier = identifier.strip()
+    if not identifier:
+        raise ChatbotActionError("A participant needs an identifier")
+    team = experiment.team
+    existing = Participant.objects.filter(team=team, platform="web", identifier=identifier).first()
+    signed_in = user is not None and user.is_authenticated
+    participant = None
+    if existing is not None and (existing.pk in owned or (signed_in and _is_account_of(user, existing))):
+        participant = existing
+    elif existing is None:
+        try:
+            with transaction.atomic():
+                participant = Participant.objects.create(
+                    team=team, platform="web", identifier=identifier, user=user if signed_in else None
+                )
+        except IntegrityError:  # another visitor typed it a moment ago: theirs, not ours
+            participant = None
+    if participant is None:
+        participant = Participant.objects.create(
+            team=team, platform="web", identifier=f"anonymous-{uuid.uuid4().hex}", name=identifier[:200]
+        )
+    session = start_session(
+        experiment=experiment, participant=participant, platform="web", allowlist_identifier=identifier
+    )
+    return give_consent(session=session)
+
+
+def _is_account_of(user: Any, participant: Participant) -> bool:
+    """The participant is the signed-in user's: linked to the account, or a member of the team trying
+    the bot under their account's email (as the team's own chat page names them)."""
+    if participant.user_id is not None:
+        return participant.user_id == user.pk
+    return (
+        participant.identifier.lower() == (user.email or "").lower()
+        and Membership.objects.filter(team_id=participant.team_id, user=user).exists()
+    )
 
 
 def _data_for_chatbot(relation: str, chatbot: Any) -> dict[str, Any]:

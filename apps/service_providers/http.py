@@ -123,6 +123,27 @@ class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
+class DualPinnedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """One pinned transport for SDKs that hand the same `client_args` to their sync and their async
+    httpx client (google-genai through langchain-google-genai): each client calls its own half."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.sync = PinnedTransport(**kwargs)
+        self.async_ = AsyncPinnedTransport(**kwargs)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.async_.handle_async_request(request)
+
+    def close(self) -> None:
+        self.sync.close()
+
+    async def aclose(self) -> None:
+        await self.async_.aclose()
+
+
 def pin(request: httpx.Request, *, allow_private: bool | None, allow_local: bool | None) -> None:
     """Point `request` at a checked address of its host (see PinnedTransport)."""
     url = request.url

@@ -139,8 +139,27 @@ def _ensure_a_manager_remains(team: Team, without: Membership, new_groups: list[
         raise TeamActionError("The team needs at least one member who can manage members.")
 
 
+def lock_team(team_id: int) -> Team:
+    """Lock the team's row until the transaction ends. Changes to who is in the team, and to what a
+    member may do, take this lock first, so two of them never decide on the same, soon stale, view:
+    the last two managers demoting each other at once, or a key made while its maker is removed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_team needs a transaction")
+    return Team.objects.select_for_update().get(pk=team_id)
+
+
+def _current(membership: Membership) -> Membership:
+    """The membership as it is now, under the team lock (it may have been removed meanwhile)."""
+    current = Membership.objects.filter(pk=membership.pk).select_related("user", "team").first()
+    if current is None:
+        raise TeamActionError(f"{membership.user} is no longer a member of this team.")
+    return current
+
+
 @transaction.atomic
 def set_member_roles(*, membership: Membership, groups: list[Group], changed_by: Membership) -> Membership:
+    lock_team(membership.team_id)
+    membership, changed_by = _current(membership), _current(changed_by)
     _ensure_can_manage(changed_by, membership)
     ensure_can_grant(changed_by, groups)
     _ensure_a_manager_remains(membership.team, without=membership, new_groups=groups)
@@ -151,6 +170,8 @@ def set_member_roles(*, membership: Membership, groups: list[Group], changed_by:
 @transaction.atomic
 def remove_member(*, membership: Membership, removed_by: Membership) -> None:
     """Remove a member; the API keys they made are revoked as the membership goes (ADR 0010)."""
+    lock_team(membership.team_id)
+    membership, removed_by = _current(membership), _current(removed_by)
     _ensure_can_manage(removed_by, membership)
     _ensure_a_manager_remains(membership.team, without=membership)
     membership.delete()

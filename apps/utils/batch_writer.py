@@ -5,7 +5,10 @@ record costs more than the request's own work, so records go to a queue that a w
 in batches, one bulk insert per batch. `flush()` waits until everything submitted so far is written;
 it runs at interpreter exit, and tests call it, or use synchronous mode (`sync_setting`, on by default
 under pytest, because the writer thread's connection cannot see a test's uncommitted transaction).
-A record is lost only if the process dies before its batch is written.
+A record is lost only if the process dies (SIGKILL, out of memory: a SIGTERM'd server exits through
+its exit hooks) before its batch is written: at most the records of the last `linger` seconds plus the
+batch being written, and never more than two batches, because a submit that finds a whole batch
+already waiting writes its record itself.
 
 Celery worker processes write every record at once instead (`write_inline`, called by the worker's
 start signals, apps/utils/apps.py): a prefork child exits with `os._exit`, which skips the exit-time
@@ -76,7 +79,10 @@ class BatchWriter(Generic[Item]):
         if getattr(settings, self._sync_setting, False):
             self._write([item])
             return
-        if _inline:
+        if _inline or self._queue.qsize() >= self._batch_size:
+            # A worker's records (see above); or a backlog of a whole batch waiting while the writer
+            # is slow (the database is): written now, in the caller's thread, so what a killed web
+            # process can lose stays bounded (ADR 0017).
             self._write_batch([item])
             return
         self._ensure_thread()

@@ -20,7 +20,9 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -101,9 +103,46 @@ def python_binary() -> str:
     return os.path.realpath(sys.executable)
 
 
-def runtime_paths() -> list[str]:
-    """The folders the bare interpreter needs: its installation (binary, stdlib, libpython)."""
-    paths = {os.path.realpath(sys.base_prefix), os.path.dirname(python_binary())}
+@dataclass(frozen=True)
+class Interpreter:
+    """Where the running interpreter's pieces are (tests describe another one)."""
+
+    base_prefix: str
+    binary: str
+    stdlib: tuple[str, ...]  # the standard library and its C extensions (lib-dynload)
+    libpython: str | None  # the shared libpython, when the binary links against one
+
+
+def interpreter() -> Interpreter:
+    paths = sysconfig.get_paths()
+    library = sysconfig.get_config_var("LDLIBRARY") or ""
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    libpython = os.path.join(libdir, library) if library.endswith(".so") or ".so." in library else None
+    dynload = sysconfig.get_config_var("DESTSHARED") or ""
+    return Interpreter(
+        base_prefix=os.path.realpath(sys.base_prefix),
+        binary=python_binary(),
+        # Not "platstdlib": in a virtualenv that is the virtualenv's folder (installed packages).
+        stdlib=tuple(dict.fromkeys(path for path in (paths["stdlib"], dynload) if path)),
+        libpython=libpython,
+    )
+
+
+# A Python installed into one of these shares it with the whole system's programs and data (/usr/share,
+# /usr/bin, /usr/local/...): only the interpreter's own pieces are bound from there.
+_SYSTEM_PREFIXES = ("/", "/usr", "/usr/local")
+
+
+def runtime_paths(python: Interpreter | None = None) -> list[str]:
+    """What the bare interpreter needs: its installation folder (binary, stdlib, libpython) when it has
+    one of its own (a pyenv, python.org or Docker build); from a system prefix, only its binary,
+    standard library (with lib-dynload) and libpython. System libraries come from _LIBRARY_DIRS."""
+    python = python or interpreter()
+    if python.base_prefix in _SYSTEM_PREFIXES:
+        candidates = [python.binary, *python.stdlib, *([python.libpython] if python.libpython else [])]
+        paths = {os.path.realpath(path) for path in candidates if os.path.exists(path)}
+    else:
+        paths = {python.base_prefix, os.path.dirname(python.binary)}
     return sorted(path for path in paths if not any(path.startswith(other + os.sep) for other in paths))
 
 

@@ -252,6 +252,20 @@ def test_widget_poll_refuses_bad_parameters(widget, chatbot, query, field):
     assert field in response.json()
 
 
+def test_widget_poll_since_with_an_offset_postgresql_refuses(widget, chatbot):
+    # ISO 8601 allows offsets to ±23:59, PostgreSQL only to ±15:59 (the schema fuzz test found a 500).
+    client = widget_client(widget)
+    started = start(client, chatbot).json()
+    client.credentials(
+        HTTP_X_EMBED_KEY=widget.embed_key, HTTP_ORIGIN=ORIGIN, HTTP_X_SESSION_TOKEN=started["session_token"]
+    )
+    poll = f"/api/chat/{started['session_id']}/poll/"
+    assert client.get(poll, {"since": "0180-02-02T19:13:53+23:54"}).status_code == 200
+    assert client.get(poll, {"since": "2024-01-01T00:00:00-23:00"}).status_code == 200
+    refused = client.get(poll, {"since": "0001-01-01T00:00:00+01:00"})
+    assert (refused.status_code, list(refused.json())) == (400, ["since"])
+
+
 # --- Participant data ---------------------------------------------------------------------------
 
 

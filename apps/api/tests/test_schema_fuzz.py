@@ -2,8 +2,12 @@
 a valid API key and a seeded team, chatbot, version and session: no answer is a 5xx, and every
 documented answer matches the schema (issue 12 §3).
 
-Bounded and deterministic for CI: a fixed number of examples per operation and mode, derandomized,
-no example database. Path parameters are sometimes the seeded ids, so requests reach past the 404s."""
+Bounded and deterministic for CI, alone or anywhere in the suite: a fixed number of examples per
+operation and mode, derandomized, no example database, settings that ignore any loaded hypothesis
+profile; and the same database and caches whatever ran before: sequences reset (the same ids), every
+cache emptied (rate-limit counters, and configuration cached under ids a reset sequence hands out
+again), this process's claim owner registered afresh (an earlier transactional test's flush deleted
+its row). Path parameters are sometimes the seeded ids, so requests reach past the 404s."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from django.core.cache import cache
+from django.core.cache import caches
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -23,13 +27,14 @@ from schemathesis.core.result import Err, Ok
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from apps.api.keys import create_api_key
+from apps.chat import claims
 from apps.experiments import actions
 from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm
 from apps.teams import roles
 from apps.teams.tests.factories import MembershipFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
 SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[3] / "docs" / "openapi.yml")
 # Per operation: ~330 requests, well under a minute on 2 cores. Raise it for a deeper run by hand
@@ -45,8 +50,15 @@ def operations() -> list[Any]:
     return [result.ok() for result in results if isinstance(result, Ok)]
 
 
+def clear_caches() -> None:
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
 @pytest.fixture
 def seeded(live_server):
+    clear_caches()
+    claims.owner.release()  # registered again on first use, on this test's database
     team = TeamFactory()
     user = MembershipFactory(team=team, roles=[roles.SUPER_ADMIN]).user
     chatbot = simple_chatbot(team)
@@ -104,6 +116,7 @@ def fuzz(operation, base_url: str, http: requests.Session, ids: dict[str, str]) 
     modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
     @settings(
+        parent=settings.get_profile("default"),
         max_examples=EXAMPLES,
         derandomize=True,
         database=None,
@@ -118,7 +131,7 @@ def fuzz(operation, base_url: str, http: requests.Session, ids: dict[str, str]) 
         if seeded_params and data.draw(st.booleans()):
             case.path_parameters = {**(case.path_parameters or {}), **seeded_params}
         hostile(case, data)
-        cache.clear()  # rate-limit counters: hundreds of requests with one key and session
+        clear_caches()  # rate-limit counters: hundreds of requests with one key and session
         response = case.call(base_url=base_url, session=http, timeout=30)
         case.validate_response(response, checks=CHECKS)
 

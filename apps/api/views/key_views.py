@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.api.keys import create_api_key, revoke_api_key
+from apps.api.keys import NotAMember, create_api_key, revoke_api_key
 from apps.api.models import TeamApiKey
 from apps.teams.decorators import team_permission_required
 from apps.teams.selectors import get_team_object_or_404
@@ -32,7 +32,11 @@ def api_keys(request, team_slug: str):
             messages.error(request, "Your role does not allow creating API keys.")
             return redirect("api_keys:list", team_slug=team_slug)
         if form.is_valid():
-            _, raw = create_api_key(team=request.team, name=form.cleaned_data["name"], created_by=request.user)
+            try:
+                _, raw = create_api_key(team=request.team, name=form.cleaned_data["name"], created_by=request.user)
+            except NotAMember:  # removed from the team while this request ran
+                messages.error(request, "You are no longer a member of this team.")
+                return redirect("home")
             request.session[NEW_KEY_SESSION_KEY] = raw
             return redirect_303("api_keys:list", team_slug=team_slug)
     context = {

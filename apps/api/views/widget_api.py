@@ -5,6 +5,7 @@ plus a streaming variant that answers token by token."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
@@ -291,6 +292,12 @@ class ChatPoll(WidgetView):
                 moment = None
             if moment is None:
                 raise ValidationError({"since": ["Not an ISO 8601 date-time"]})
+            if moment.tzinfo is not None:
+                # PostgreSQL refuses offsets beyond ±15:59 (ISO allows ±23:59): compare in UTC.
+                try:
+                    moment = moment.astimezone(UTC)
+                except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+                    raise ValidationError({"since": ["Out of range"]}) from None
             messages = messages.filter(created_at__gt=moment)
         try:
             limit = int(request.query_params.get("limit", POLL_LIMIT))

@@ -240,3 +240,53 @@ def test_a_claim_that_could_not_be_given_up_is_given_up_by_the_heartbeat(session
     claims.release_pending()  # the next heartbeat
     assert ChatMessage.objects.get(pk=message.pk).claimed_by is None
     claims.release_pending()  # nothing left to do
+
+
+_CHILD_WITH_FULL_POOL = """
+import sys, threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+from apps.chat import claims
+
+assert claims.claim(int(sys.argv[1]))
+
+def hold():  # a conversation holding its pooled connection (in a transaction) for a long time
+    with transaction.atomic():
+        connection.cursor().execute("SELECT 1")
+        time.sleep(600)
+
+for _ in range(2):
+    threading.Thread(target=hold, daemon=True).start()
+time.sleep(0.5)
+print("claimed", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_pool_does_not_hold_up_the_heartbeat(session):
+    # Every pooled connection of the claiming process is taken, for longer than its lease: a renewal
+    # through the pool would wait for one (here 4 s), the lease lapse and the claim be taken.
+    human = claimed_message(session, None)
+    lease = 1.6  # renewed every 0.4 s
+    child = start_python(
+        _CHILD_WITH_FULL_POOL,
+        str(human.pk),
+        CHAT_CLAIM_LEASE_SECONDS=str(lease),
+        DB_POOL="true",
+        DB_CONN_MAX_AGE="0",
+        DB_POOL_MIN_SIZE="1",
+        DB_POOL_MAX_SIZE="2",
+        DB_POOL_TIMEOUT="4",
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "claimed"
+        deadline = time.monotonic() + lease * 3
+        while time.monotonic() < deadline:
+            assert not claims.claim(human.pk), "the live process's lease lapsed"
+            time.sleep(0.1)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(10)

@@ -86,3 +86,27 @@ def _set_event() -> threading.Event:
     event = threading.Event()
     event.set()
     return event
+
+
+def test_a_stopped_reply_after_another_process_answered_replays_that_answer(session):
+    # While this run streams, another process (which took this one's claim for dead) stores its reply
+    # to the same message; then Stop is pressed. The stored reply stands and is replayed, no error.
+    from apps.chat import bot
+
+    stop = threading.Event()
+
+    def other_process_answers(token: str) -> None:
+        human = ChatMessage.objects.get(chat=session.chat_id, external_id="m1")
+        if not ChatMessage.objects.filter(reply_to=human).exists():
+            ChatMessage.objects.create(
+                team_id=session.team_id, chat_id=session.chat_id, message_type="ai", content="theirs", reply_to=human
+            )
+        stop.set()
+
+    with use_fake_llm(LONG_REPLY):
+        result = bot.respond(session, "hi", message_id="m1", stop=stop, on_token=other_process_answers)
+    assert result.replayed
+    assert result.reply.content == "theirs"
+    assert list(
+        ChatMessage.objects.filter(chat=session.chat_id, message_type="ai").values_list("content", flat=True)
+    ) == ["theirs"]

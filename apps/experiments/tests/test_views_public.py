@@ -160,3 +160,34 @@ def test_a_team_member_on_the_public_link_sees_what_participants_see(admin_clien
     assert kind == "error"
     assert payload["message"].startswith("Sorry, something went wrong. (Reference: ")
     assert "context size" not in payload["message"]
+
+
+def test_typing_someone_elses_identifier_does_not_reach_their_data(team, consenting_chatbot):
+    # Ama chats first and the bot stores data about her; a stranger then types her email.
+    from apps.participants.models import Participant, ParticipantData
+
+    chatbot = consenting_chatbot
+    ama = Client()
+    ama.post(link(chatbot, "start"), {"identifier": "ama@example.org", "agree": "on"})
+    ama_participant = Participant.objects.get(team=team, identifier="ama@example.org")
+    ParticipantData.objects.create(team=team, participant=ama_participant, experiment=chatbot, data={"dob": "1990"})
+
+    stranger = Client()
+    assert stranger.post(link(chatbot, "start"), {"identifier": "ama@example.org", "agree": "on"}).status_code == 302
+    theirs = ExperimentSession.objects.filter(experiment=chatbot).latest("id")
+    assert theirs.participant != ama_participant
+    assert theirs.participant.name == "ama@example.org"  # what they typed, for the team to see
+    assert not ParticipantData.objects.filter(participant=theirs.participant).exists()
+
+    # Ama's own browser, and Ama signed in as a member of the team, still reach her participant.
+    ama.post(link(chatbot, "start") + "?new=1", {"identifier": "ama@example.org", "agree": "on"})
+    assert ExperimentSession.objects.filter(experiment=chatbot).latest("id").participant == ama_participant
+
+
+def test_a_signed_in_member_is_matched_by_their_account(team, consenting_chatbot, admin_client, admin_user):
+    chatbot = consenting_chatbot
+    from apps.participants.models import Participant
+
+    mine = Participant.objects.create(team=team, platform="web", identifier=admin_user.email)
+    admin_client.post(link(chatbot, "start"), {"identifier": admin_user.email, "agree": "on"})
+    assert ExperimentSession.objects.filter(experiment=chatbot).latest("id").participant == mine

@@ -1,7 +1,9 @@
 """The public link of a chatbot (`/c/<public_id>/`): anyone with the link may chat, no account.
 
 The chatbot's public id is the capability; the consent form (if any) comes first. A visitor is the
-identifier they give, or an anonymous id kept in their Django session, and the sessions they start
+identifier they give, or an anonymous id kept in their Django session; a typed identifier reaches an
+existing participant only when this browser created it or the signed-in user owns it (see
+sessions.start_public_chat), so typing someone's email does not reach their data. The sessions they start
 are remembered in that Django session: the streaming endpoint only accepts those, so a stranger who
 learns a session id cannot type into it. Replies come from the published version."""
 
@@ -26,6 +28,8 @@ from apps.files.web import form_attachments, upload_response
 
 SESSIONS_KEY = "public_chat_sessions"  # {chatbot public id: session public id}
 ANONYMOUS_KEY = "public_chat_participant"
+PARTICIPANTS_KEY = "public_chat_owned_participants"  # pks of the participants this browser created
+MAX_OWNED_PARTICIPANTS = 50
 
 
 def _chatbot_or_404(public_id) -> Experiment:
@@ -81,12 +85,17 @@ def public_start(request, public_id):
     form = PublicStartForm(request.POST, consent=consent)
     if form.is_valid():
         identifier = form.cleaned_data.get("identifier") or _anonymous_id(request)
+        owned = request.session.get(PARTICIPANTS_KEY, [])
         try:
-            session = sessions.start_web_chat(experiment=chatbot, identifier=identifier, consent_given=True)
+            session = sessions.start_public_chat(
+                experiment=chatbot, identifier=identifier, owned=owned, user=request.user
+            )
         except ChatbotActionError as error:
             form.add_error(None, str(error))
         else:
             _remember(request, chatbot, session)
+            if session.participant_id not in owned:
+                request.session[PARTICIPANTS_KEY] = [*owned, session.participant_id][-MAX_OWNED_PARTICIPANTS:]
             return redirect("public_chat:chat", public_id=public_id)
     return _render_start(request, chatbot, form, consent, status=400)
 

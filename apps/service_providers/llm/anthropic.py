@@ -33,6 +33,21 @@ class AnthropicProvider(LlmProviderType):
             kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
             max_tokens = max(max_tokens, budget + 1024)
             parameters.pop("temperature", None)  # extended thinking refuses a temperature
+        if settings.base_url:
+            # A team's own URL: connections pinned to checked addresses (ChatAnthropic takes no client).
+            from apps.service_providers.llm.anthropic_pinned import PinnedChatAnthropic
+
+            return PinnedChatAnthropic(
+                model=model_name,
+                api_key=settings.api_key,
+                base_url=settings.base_url,
+                timeout=options.timeout,
+                max_retries=options.max_retries,
+                max_tokens=max_tokens,
+                streaming=options.streaming,
+                thinking=kwargs.get("thinking"),
+                parameters={**parameters, **options.extra},
+            )
         return ChatAnthropic(
             model_name=model_name,
             api_key=settings.api_key,

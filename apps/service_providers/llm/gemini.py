@@ -1,7 +1,7 @@
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
-from apps.service_providers.http import check_url_allowed
+from apps.service_providers.http import DualPinnedTransport, check_url_allowed
 from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, LlmProviderType
 
 THINKING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
@@ -34,6 +34,7 @@ class GeminiProvider(LlmProviderType):
             model=model_name,
             google_api_key=settings.api_key,
             base_url=settings.base_url or None,
+            client_args=pinned_client_args(settings),
             timeout=options.timeout,
             # The Google SDK counts attempts, not retries: 1 means no retry.
             max_retries=options.max_retries + 1,
@@ -49,4 +50,12 @@ class GeminiProvider(LlmProviderType):
         if settings.base_url:
             check_url_allowed(settings.base_url)
         kwargs = {"base_url": settings.base_url} if settings.base_url else {}
-        return GoogleGenerativeAIEmbeddings(model=model_name, google_api_key=settings.api_key, **kwargs)
+        return GoogleGenerativeAIEmbeddings(
+            model=model_name, google_api_key=settings.api_key, client_args=pinned_client_args(settings), **kwargs
+        )
+
+
+def pinned_client_args(settings: GeminiSettings) -> dict | None:
+    """A team's own base URL is connected to only at an address that was checked when the request was
+    sent (DNS rebinding); Google's own endpoint keeps the SDK's default client."""
+    return {"transport": DualPinnedTransport()} if settings.base_url else None

@@ -84,3 +84,29 @@ def test_a_celery_worker_writes_each_record_before_submit_returns(settings, in_a
     writer.submit(3)
     assert store.written == [1, 3]
     assert store.batches == [[1], [2], [3]]
+
+
+def test_a_backlog_is_written_by_the_submitter_so_a_crash_loses_at_most_two_batches(settings):
+    # The writer is stuck on a slow database: records beyond one waiting batch are written at once,
+    # in the submitting thread, instead of piling up in memory where a killed process loses them.
+    release = threading.Event()
+    store = Store()
+    slow_started = threading.Event()
+
+    def slow_write(items: list[int]) -> None:
+        if threading.current_thread().name == "test-writer":
+            slow_started.set()
+            release.wait(10)
+        store.write(items)
+
+    settings.TEST_BATCH_WRITE_SYNC = False
+    writer = BatchWriter("test-writer", slow_write, sync_setting="TEST_BATCH_WRITE_SYNC", batch_size=5, linger=0)
+    writer.submit(0)
+    assert slow_started.wait(5)  # the writer holds record 0 and waits on the database
+    for item in range(1, 16):
+        writer.submit(item)
+    # 5 records wait for the writer; the other 10 are stored already.
+    assert sorted(store.written) == list(range(6, 16))
+    release.set()
+    assert writer.flush(timeout=5)
+    assert sorted(store.written) == list(range(16))
