@@ -3,7 +3,6 @@ the documented list is in README.md and .env.example."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -387,6 +386,3 @@ CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
 FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
 FAKE_LLM_STAMPED_TOKENS = env.int("FAKE_LLM_STAMPED_TOKENS", default=0)  # streamed replies carry send times
-# tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
-# never downloaded; a project folder rather than the shared temp directory.
-os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))
