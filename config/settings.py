@@ -138,8 +138,10 @@ if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"
         "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         "reset": note_return,
     }
-    # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py).
+    # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py):
+    # the backend checks, not the pool.
     DATABASES["default"]["ENGINE"] = "config.db_backend"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if env("TEST_DATABASE_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
