@@ -27,7 +27,11 @@ def strict_packages() -> list[str]:
 
 
 def overrides() -> list[dict]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    for override in found:  # mypy takes either spelling
+        if "no_implicit_reexport" in override:
+            override.setdefault("implicit_reexport", not override["no_implicit_reexport"])
+    return found
 
 
 def test_every_listed_package_is_strict():
@@ -44,6 +48,9 @@ def test_every_listed_package_is_strict():
 
 
 def test_only_tests_are_let_off():
-    """The one lenient override is for tests: a broader pattern would quietly cover a strict package."""
+    """Lenient overrides are for tests only: a broader pattern would quietly cover a strict package."""
     lenient = [override for override in overrides() if override.get("disallow_untyped_defs") is False]
-    assert [override["module"] for override in lenient] == [["apps.*.tests", "apps.*.tests.*"]]
+    assert lenient
+    for override in lenient:
+        for module in override["module"]:
+            assert module.endswith((".tests", ".tests.*")), module
