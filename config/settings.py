@@ -3,7 +3,6 @@ the documented list is in README.md and .env.example."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -140,8 +139,10 @@ if env.bool("DB_POOL", default=True) and not DATABASES["default"]["CONN_MAX_AGE"
         "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         "reset": note_return,
     }
-    # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py).
+    # A connection is checked on checkout only after sitting idle, not every time (config/db_pool.py):
+    # the backend checks, not the pool.
     DATABASES["default"]["ENGINE"] = "config.db_backend"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if env("TEST_DATABASE_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without sharing a test database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
@@ -388,6 +389,3 @@ CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
 FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
 FAKE_LLM_STAMPED_TOKENS = env.int("FAKE_LLM_STAMPED_TOKENS", default=0)  # streamed replies carry send times
-# tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
-# never downloaded; a project folder rather than the shared temp directory.
-os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))

@@ -6,15 +6,24 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.exceptions import ProviderActionError, ProviderInUse
 from apps.service_providers.kinds import ProviderKind
 from apps.service_providers.llm import catalogue
-from apps.service_providers.models import EmbeddingProviderModel, LlmProvider, LlmProviderModel
+from apps.service_providers.models import (
+    CatalogueEntry,
+    ConfiguredProvider,
+    EmbeddingProviderModel,
+    LlmProvider,
+    LlmProviderModel,
+)
 from apps.service_providers.usages import provider_usages
 from apps.teams.models import Team
 
 
-def merge_secrets(settings_model, submitted: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+def merge_secrets(
+    settings_model: type[ProviderSettings], submitted: dict[str, Any], stored: dict[str, Any]
+) -> dict[str, Any]:
     """Secrets left empty in an edit form keep their stored value (the form never shows them)."""
     merged = dict(submitted)
     for name in settings_model.secret_field_names():
@@ -24,7 +33,15 @@ def merge_secrets(settings_model, submitted: dict[str, Any], stored: dict[str, A
 
 
 @transaction.atomic
-def save_provider(*, team: Team, kind: ProviderKind, provider=None, type_slug: str, name: str, settings):
+def save_provider(
+    *,
+    team: Team,
+    kind: ProviderKind,
+    provider: ConfiguredProvider | None = None,
+    type_slug: str,
+    name: str,
+    settings: ProviderSettings,
+) -> ConfiguredProvider:
     """Create (provider=None) or update a provider. `settings` is a validated settings model."""
     model = kind.model
     if model.objects.filter(team=team, name=name).exclude(pk=getattr(provider, "pk", None)).exists():
@@ -41,7 +58,7 @@ def save_provider(*, team: Team, kind: ProviderKind, provider=None, type_slug: s
 
 
 @transaction.atomic
-def delete_provider(*, provider, kind: ProviderKind) -> None:
+def delete_provider(*, provider: ConfiguredProvider, kind: ProviderKind) -> None:
     usages = provider_usages(provider, kind.slug)
     if usages:
         raise ProviderInUse(provider.name, usages)
@@ -112,7 +129,7 @@ def sync_builtin_catalogue() -> None:
     )
 
 
-def _sync_builtin(model, listed: dict[tuple[str, str], dict[str, Any]]) -> None:
+def _sync_builtin(model: type[CatalogueEntry], listed: dict[tuple[str, str], dict[str, Any]]) -> None:
     stored = {(row.type, row.name): row for row in model.objects.filter(team=None)}
     for (type_slug, name), values in listed.items():
         row = stored.get((type_slug, name))

@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+if TYPE_CHECKING:
+    from apps.teams.models import Team
 
 
 class ServiceProvidersConfig(AppConfig):
@@ -22,13 +29,13 @@ class ServiceProvidersConfig(AppConfig):
             install_global_fake_llm(settings.FAKE_LLM_DELAY, settings.FAKE_LLM_STAMPED_TOKENS)
 
 
-def _sync_catalogue_after_migrate(sender, **kwargs) -> None:
+def _sync_catalogue_after_migrate(sender: object, **kwargs: Any) -> None:
     from apps.service_providers.actions import sync_builtin_catalogue
 
     sync_builtin_catalogue()
 
 
-def _add_local_provider(sender, team, **kwargs) -> None:
+def _add_local_provider(sender: object, team: Team, **kwargs: Any) -> None:
     """Every new team can chat at once, with no API key, through the local model."""
     from django.conf import settings
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.db.models import QuerySet
 from pydantic import SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from apps.service_providers.actions import merge_secrets
@@ -32,7 +34,7 @@ def _base_annotation(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _form_field(name: str, field_info, *, secret_is_stored: bool) -> forms.Field:
+def _form_field(name: str, field_info: FieldInfo, *, secret_is_stored: bool) -> forms.Field:
     annotation, optional = _base_annotation(field_info.annotation)
     has_default = field_info.default is not PydanticUndefined
     label = field_info.title or name.replace("_", " ").capitalize()
@@ -65,7 +67,9 @@ class ProviderForm(forms.Form):
 
     name = forms.CharField(max_length=100)
 
-    def __init__(self, *args, provider_type, stored_config: dict[str, Any] | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, provider_type: Any, stored_config: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         self.provider_type = provider_type
         self.stored_config = stored_config or {}
         settings_model = provider_type.settings_model
@@ -79,10 +83,10 @@ class ProviderForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field_info in settings_model.model_fields.items():
             self.fields[name] = _form_field(name, field_info, secret_is_stored=bool(self.stored_config.get(name)))
-        self.settings = None
+        self.settings: Any = None
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         settings_model = self.provider_type.settings_model
         submitted = {
             name: cleaned.get(name)
@@ -118,7 +122,13 @@ class ProviderForm(forms.Form):
                 self.add_error(name, REENTER_SECRET_ERROR)
 
 
-class TeamModelForm(forms.ModelForm):
+if TYPE_CHECKING:
+    LlmModelForm = forms.ModelForm[LlmProviderModel]
+else:
+    LlmModelForm = forms.ModelForm  # generic in django-stubs only
+
+
+class TeamModelForm(LlmModelForm):
     parameters = forms.MultipleChoiceField(
         choices=[(name, name.replace("_", " ")) for name in KNOWN_PARAMETERS],
         widget=forms.CheckboxSelectMultiple,
@@ -148,7 +158,7 @@ class TeamModelForm(forms.ModelForm):
             "output_price_per_million": "Output price (USD per million tokens)",
         }
 
-    def __init__(self, *args, type_choices: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args: Any, type_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["type"] = forms.ChoiceField(choices=type_choices, label="Provider type")
         self.fields["max_token_limit"].validators.append(MinValueValidator(1))
@@ -157,7 +167,9 @@ class TeamModelForm(forms.ModelForm):
 class TestConnectionForm(forms.Form):
     model = forms.ModelChoiceField(queryset=LlmProviderModel.objects.none(), required=False)
 
-    def __init__(self, *args, models_queryset=None, **kwargs):
+    def __init__(self, *args: Any, models_queryset: QuerySet[LlmProviderModel] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if models_queryset is not None:
-            self.fields["model"].queryset = models_queryset
+            field = self.fields["model"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = models_queryset

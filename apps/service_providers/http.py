@@ -159,12 +159,14 @@ def pin(request: httpx.Request, *, allow_private: bool | None, allow_local: bool
     request.url = url.copy_with(host=addresses[0])
 
 
-def http_client(timeout: float = DEFAULT_TIMEOUT_SECONDS, *, allow_local: bool | None = None, **kwargs) -> httpx.Client:
+def http_client(
+    timeout: float = DEFAULT_TIMEOUT_SECONDS, *, allow_local: bool | None = None, **kwargs: Any
+) -> httpx.Client:
     transport = PinnedTransport(allow_local=allow_local)
     return httpx.Client(timeout=timeout, follow_redirects=False, transport=transport, **kwargs)
 
 
-def async_http_client(timeout: float = DEFAULT_TIMEOUT_SECONDS, **kwargs) -> httpx.AsyncClient:
+def async_http_client(timeout: float = DEFAULT_TIMEOUT_SECONDS, **kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=AsyncPinnedTransport(), **kwargs)
 
 

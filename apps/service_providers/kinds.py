@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 
 from apps.service_providers.errors import ProviderConfigError
+
+if TYPE_CHECKING:
+    from apps.service_providers.models import ConfiguredProvider
 
 
 def _llm_types() -> dict[str, Any]:
@@ -52,8 +55,9 @@ class ProviderKind:
     load_types: Callable[[], dict[str, Any]]
 
     @property
-    def model(self):
-        return apps.get_model("service_providers", self.model_name)
+    def model(self) -> type[ConfiguredProvider]:
+        model: type[ConfiguredProvider] = apps.get_model("service_providers", self.model_name)
+        return model
 
     def types(self) -> dict[str, Any]:
         return self.load_types()
@@ -116,7 +120,7 @@ def get_kind(slug: str) -> ProviderKind:
         raise ProviderConfigError(f"Unknown provider kind '{slug}'") from None
 
 
-def kind_for_model(model_class) -> ProviderKind:
+def kind_for_model(model_class: type[ConfiguredProvider]) -> ProviderKind:
     for kind in PROVIDER_KINDS.values():
         if kind.model_name == model_class.__name__:
             return kind

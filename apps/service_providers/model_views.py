@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,14 +12,14 @@ from apps.service_providers.exceptions import ProviderActionError
 from apps.service_providers.forms import TeamModelForm
 from apps.service_providers.models import LlmProviderModel
 from apps.service_providers.views import VIEW_PERMISSION, llm_type_choices
-from apps.teams.decorators import team_permission_required
+from apps.teams.decorators import TeamRequest, team_permission_required
 from apps.teams.selectors import get_team_object_or_404
 
 MODEL_FIELDS = TeamModelForm.Meta.fields
 
 
 @team_permission_required(VIEW_PERMISSION)
-def model_catalogue(request, team_slug: str):
+def model_catalogue(request: TeamRequest, team_slug: str) -> HttpResponse:
     models = selectors.llm_models_for(request.team).order_by("type", "deprecated", "name")
     return render(
         request, "service_providers/model_catalogue.html", {"models": models, "type_labels": dict(llm_type_choices())}
@@ -26,16 +27,16 @@ def model_catalogue(request, team_slug: str):
 
 
 @team_permission_required("service_providers.add_llmprovider")
-def model_create(request, team_slug: str):
+def model_create(request: TeamRequest, team_slug: str) -> HttpResponse:
     return _model_form(request, team_slug, model=None)
 
 
 @team_permission_required("service_providers.change_llmprovider")
-def model_edit(request, team_slug: str, pk: int):
+def model_edit(request: TeamRequest, team_slug: str, pk: int) -> HttpResponse:
     return _model_form(request, team_slug, model=get_team_object_or_404(LlmProviderModel, request.team, pk=pk))
 
 
-def _model_form(request, team_slug: str, model: LlmProviderModel | None):
+def _model_form(request: TeamRequest, team_slug: str, model: LlmProviderModel | None) -> HttpResponse:
     form = TeamModelForm(request.POST or None, instance=model, type_choices=llm_type_choices())
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in MODEL_FIELDS}
@@ -52,7 +53,7 @@ def _model_form(request, team_slug: str, model: LlmProviderModel | None):
 
 @team_permission_required("service_providers.delete_llmprovider")
 @require_POST
-def model_delete(request, team_slug: str, pk: int):
+def model_delete(request: TeamRequest, team_slug: str, pk: int) -> HttpResponse:
     model = get_team_object_or_404(LlmProviderModel, request.team, pk=pk)
     try:
         actions.delete_team_model(team=request.team, model=model)
@@ -64,7 +65,7 @@ def model_delete(request, team_slug: str, pk: int):
 
 
 @team_permission_required(VIEW_PERMISSION)
-def usage(request, team_slug: str):
+def usage(request: TeamRequest, team_slug: str) -> HttpResponse:
     days = 30
     context = {
         "days": days,

@@ -6,7 +6,7 @@ encrypted at rest; secrets in it are never rendered back (see config_models.Prov
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import Q
@@ -14,6 +14,9 @@ from django.db.models import Q
 from apps.teams.models import BaseTeamModel, Team
 from apps.utils.fields import EncryptedJSONField
 from apps.utils.models import BaseModel
+
+if TYPE_CHECKING:
+    from apps.service_providers.kinds import ProviderKind
 
 
 class ConfiguredProvider(BaseTeamModel):
@@ -29,13 +32,13 @@ class ConfiguredProvider(BaseTeamModel):
         return self.name
 
     @classmethod
-    def kind(cls):
+    def kind(cls) -> ProviderKind:
         from apps.service_providers.kinds import kind_for_model
 
         return kind_for_model(cls)
 
     @property
-    def provider_type(self):
+    def provider_type(self) -> Any:  # the kind's ProviderType subclass
         return self.kind().get_type(self.type)
 
     @property
@@ -75,8 +78,8 @@ class TraceProvider(ConfiguredProvider):
         constraints = _unique_name("trace_provider")
 
 
-class CatalogueQuerySet(models.QuerySet):
-    def available_to(self, team: Team):
+class CatalogueQuerySet(models.QuerySet[Any]):
+    def available_to(self, team: Team) -> Self:
         """The built-in catalogue plus the team's own models."""
         return self.filter(Q(team__isnull=True) | Q(team=team))
 
@@ -99,7 +102,7 @@ class CatalogueEntry(BaseModel):
 
     @property
     def is_builtin(self) -> bool:
-        return self.team_id is None  # type: ignore[attr-defined]
+        return self.team_id is None
 
 
 def _catalogue_constraints(kind: str) -> list[models.BaseConstraint]:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from apps.service_providers.kinds import ProviderKind
-from apps.service_providers.models import LlmProvider, LlmProviderModel, LlmUsage
+from apps.service_providers.models import ConfiguredProvider, LlmProvider, LlmProviderModel, LlmUsage
 from apps.teams.models import Team
 
 
-def providers_of_kind(team: Team, kind: ProviderKind) -> QuerySet:
+def providers_of_kind(team: Team, kind: ProviderKind) -> QuerySet[ConfiguredProvider]:
     return kind.model.objects.filter(team=team).order_by("name")
 
 
@@ -31,7 +32,7 @@ def default_test_model(team: Team, provider: LlmProvider) -> LlmProviderModel | 
     return candidates.filter(team=team).first() or candidates.order_by("input_price_per_million", "name").first()
 
 
-def usage_summary(team: Team, *, days: int = 30, group_by: str = "model_name") -> list[dict]:
+def usage_summary(team: Team, *, days: int = 30, group_by: str = "model_name") -> list[dict[str, Any]]:
     """Calls, tokens and cost per `group_by` (model_name, provider__name, chatbot_id or session_id)."""
     since = timezone.now() - timedelta(days=days)
     rows = (

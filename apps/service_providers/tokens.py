@@ -1,33 +1,28 @@
 """Count tokens offline with tiktoken.
 
-tiktoken downloads its BPE rank files on first use, which cannot happen here (no network at run time, and
-none in tests). The `quicktok-v1` package ships the ranks of `o200k_base` and `cl100k_base` in its own
-binary layout; we rebuild the exact `.tiktoken` files from them, check them against the SHA-256 that
-tiktoken itself pins for OpenAI's files, and place them in tiktoken's cache under the name tiktoken looks
-for. From then on `tiktoken.get_encoding()` finds them there and never reaches for the network, for this
-module and for any other code in the process (text splitters, LangChain's token counting).
+`tiktoken.get_encoding()` downloads an encoding's BPE rank file on first use and keeps it in its cache
+directory, which cannot happen here (no network at run time, and none in tests). We ship the rank files
+instead (`tiktoken_ranks/`, byte-for-byte OpenAI's: each is checked against the SHA-256 that tiktoken
+pins for it) and build each encoding with tiktoken's public constructor, `tiktoken.Encoding(name,
+pat_str=..., mergeable_ranks=..., special_tokens=...)`, once per process (ADR 0022).
 
-`install_offline_encodings()` does that once per process; everything here calls it lazily.
-
-The cache is tiktoken's own: `$TIKTOKEN_CACHE_DIR`, else `$DATA_GYM_CACHE_DIR`, else
-`<tempdir>/data-gym-cache`. Set `TIKTOKEN_CACHE_DIR` to a project directory in deployments where the
-temporary directory is shared or read-only. If the files cannot be installed, counts fall back to an
-approximation (about 4 characters a token) and a warning is logged once.
+Nothing is written anywhere and tiktoken's cache directory is never touched: the file is read and parsed
+here (one `base64(token) rank` line per token) rather than by `tiktoken.load.load_tiktoken_bpe`, which
+copies even a local file into that cache. Code that needs an encoding calls `get_encoding()` from this
+module; `tiktoken.get_encoding` is refused by the lint (TID251). If an encoding cannot be built, counts
+fall back to an approximation (about 4 characters a token) and a warning is logged once.
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
-import importlib.util
 import json
 import logging
 import math
-import os
-import struct
-import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,23 +33,73 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODING = "o200k_base"
-# What tiktoken fetches for each shipped file, and the SHA-256 it pins for it (tiktoken_ext.openai_public):
-# matching the pinned hash proves the rebuilt file is byte-for-byte OpenAI's.
-_FILES = {
-    "o200k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
-        "o200k.vocab",
-    ),
-    "cl100k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
-        "cl100k.vocab",
-    ),
+RANKS_DIR = Path(__file__).resolve().parent / "tiktoken_ranks"
+# The SHA-256 tiktoken pins for OpenAI's rank file of each base encoding (tiktoken_ext/openai_public.py):
+# a shipped file that matches is byte-for-byte the one tiktoken would download.
+RANK_FILE_SHA256 = {
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
 }
-# Encodings tiktoken builds from the shipped files: o200k_harmony (gpt-oss) is o200k_base plus specials.
-SUPPORTED_ENCODINGS = frozenset({"o200k_base", "o200k_harmony", "cl100k_base"})
-_BASE_FILE = {"o200k_base": "o200k_base", "o200k_harmony": "o200k_base", "cl100k_base": "cl100k_base"}
+
+# Split patterns and special tokens as tiktoken defines them (tiktoken_ext/openai_public.py).
+ENDOFTEXT = "<|endoftext|>"
+ENDOFPROMPT = "<|endofprompt|>"
+CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"""
+    r"""\s+(?!\S)|\s"""
+)
+O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+O200K_SPECIALS = {ENDOFTEXT: 199999, ENDOFPROMPT: 200018}
+# gpt-oss's chat format (harmony): o200k_base's ranks with its own special tokens.
+O200K_HARMONY_SPECIALS = {
+    **O200K_SPECIALS,
+    "<|startoftext|>": 199998,
+    "<|reserved_200000|>": 200000,
+    "<|reserved_200001|>": 200001,
+    "<|return|>": 200002,
+    "<|constrain|>": 200003,
+    "<|reserved_200004|>": 200004,
+    "<|channel|>": 200005,
+    "<|start|>": 200006,
+    "<|end|>": 200007,
+    "<|message|>": 200008,
+    "<|reserved_200009|>": 200009,
+    "<|reserved_200010|>": 200010,
+    "<|reserved_200011|>": 200011,
+    "<|call|>": 200012,
+} | {f"<|reserved_{i}|>": i for i in range(200013, 201088)}
+CL100K_SPECIALS = {
+    ENDOFTEXT: 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    ENDOFPROMPT: 100276,
+}
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    ranks: str  # the base encoding whose rank file it uses
+    pat_str: str
+    special_tokens: Mapping[str, int]
+
+
+ENCODINGS = {
+    "o200k_base": EncodingSpec("o200k_base", O200K_PATTERN, O200K_SPECIALS),
+    "o200k_harmony": EncodingSpec("o200k_base", O200K_PATTERN, O200K_HARMONY_SPECIALS),
+    "cl100k_base": EncodingSpec("cl100k_base", CL100K_PATTERN, CL100K_SPECIALS),
+}
+SUPPORTED_ENCODINGS = frozenset(ENCODINGS)
 
 # OpenAI's published accounting for chat messages (the cookbook's num_tokens_from_messages): every message
 # is wrapped in <|start|>{role}<|message|>…<|end|> (3 tokens), a name costs 1 more, and every reply is
@@ -65,108 +110,33 @@ TOKENS_REPLY_PRIMING = 3
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "function"}
 APPROX_CHARS_PER_TOKEN = 4
 
-_install_lock = threading.Lock()
-_installed: set[str] = set()
+_lock = threading.Lock()
+_ranks: dict[str, dict[bytes, int]] = {}  # shared by the encodings built on one file
+_encodings: dict[str, tiktoken.Encoding] = {}
 _failed: set[str] = set()
 
 
 class OfflineEncodingError(RuntimeError):
-    """The encoding's files could not be installed into tiktoken's cache."""
+    """The encoding cannot be built from the shipped rank files."""
 
 
-def tiktoken_cache_dir() -> Path | None:
-    """The directory tiktoken reads cached files from, or None when the user turned its cache off."""
-    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
-        if var in os.environ:
-            return Path(os.environ[var]) if os.environ[var] else None
-    return Path(tempfile.gettempdir(), "data-gym-cache")
-
-
-def _cache_path(cache_dir: Path, url: str) -> Path:
-    # tiktoken's own cache key (tiktoken/load.py, read_file_cached).
-    return cache_dir / hashlib.sha1(url.encode()).hexdigest()
-
-
-def _quicktok_data_dir() -> Path:
-    spec = importlib.util.find_spec("quicktok")
-    if spec is None or not spec.submodule_search_locations:
-        raise OfflineEncodingError("The quicktok-v1 package, which ships the BPE ranks, is not installed.")
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def _read_quicktok_vocab(path: Path) -> Iterable[tuple[bytes, int]]:
-    # quicktok's layout: u32 count, then per token a u16 length, the token's bytes and its u32 rank
-    # (little-endian). Any misreading shows up as a hash mismatch below.
-    data = path.read_bytes()
-    (count,) = struct.unpack_from("<I", data, 0)
-    offset = 4
-    for _ in range(count):
-        (length,) = struct.unpack_from("<H", data, offset)
-        token = data[offset + 2 : offset + 2 + length]
-        (rank,) = struct.unpack_from("<I", data, offset + 2 + length)
-        offset += 6 + length
-        yield token, rank
-    if offset != len(data):
-        raise OfflineEncodingError(f"Unexpected layout of {path}")
-
-
-def _build_tiktoken_file(vocab_file: str, expected_sha256: str) -> bytes:
-    path = _quicktok_data_dir() / vocab_file
-    ranked = sorted(_read_quicktok_vocab(path), key=lambda item: item[1])
-    contents = b"".join(base64.b64encode(token) + b" " + str(rank).encode() + b"\n" for token, rank in ranked)
+def load_ranks(base: str) -> dict[bytes, int]:
+    """The mergeable ranks of a shipped base encoding, after checking its file against tiktoken's pin."""
+    expected = RANK_FILE_SHA256.get(base)
+    if expected is None:
+        raise OfflineEncodingError(f"No rank file is shipped for {base!r}")
+    path = RANKS_DIR / f"{base}.tiktoken"
+    try:
+        contents = path.read_bytes()
+    except OSError as error:
+        raise OfflineEncodingError(f"Cannot read {path}: {error}") from error
     actual = hashlib.sha256(contents).hexdigest()
-    if actual != expected_sha256:
-        raise OfflineEncodingError(f"Ranks rebuilt from {path} have sha256 {actual}, expected {expected_sha256}")
-    return contents
-
-
-def _has_valid_file(path: Path, expected_sha256: str) -> bool:
-    # tiktoken deletes a cached file whose hash is wrong and downloads a new one, so only a good file will do.
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == expected_sha256
-    except OSError:
-        return False
-
-
-def _install_file(base_name: str) -> None:
-    url, expected_sha256, vocab_file = _FILES[base_name]
-    cache_dir = tiktoken_cache_dir()
-    if cache_dir is None:
-        raise OfflineEncodingError("TIKTOKEN_CACHE_DIR is empty, which turns tiktoken's cache off")
-    target = _cache_path(cache_dir, url)
-    if _has_valid_file(target, expected_sha256):
-        return
-    contents = _build_tiktoken_file(vocab_file, expected_sha256)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Write beside the target and rename, so a concurrent reader (another process) never sees half a file.
-    fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(contents)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def install_offline_encodings(names: Iterable[str] = ("o200k_base", "cl100k_base")) -> None:
-    """Put the shipped BPE files where tiktoken looks, so `tiktoken.get_encoding(name)` works offline.
-
-    Idempotent and thread-safe; about 0.3 s per encoding the first time on a machine, a hash check after.
-    Raises OfflineEncodingError if a file cannot be installed.
-    """
-    names = list(names)
-    if all(_BASE_FILE.get(name) in _installed for name in names):
-        return  # the common case, without taking the lock
-    with _install_lock:
-        for name in names:
-            base = _BASE_FILE.get(name)
-            if base is None:
-                raise OfflineEncodingError(f"No offline file for encoding {name!r}")
-            if base not in _installed:
-                _install_file(base)
-                _installed.add(base)
+    if actual != expected:
+        raise OfflineEncodingError(f"{path} has sha256 {actual}, expected {expected}")
+    # One "base64(token) rank" line per token; the hash above vouches for the layout. Split at once and
+    # zipped: half the time of a loop over lines (which is what tiktoken's loader does).
+    fields = contents.split()
+    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
 
 
 def encoding_name_for_model(model: str = "") -> str:
@@ -189,11 +159,29 @@ def encoding_name_for_model(model: str = "") -> str:
 
 
 def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
-    """A tiktoken encoding, loaded offline (tiktoken keeps one instance per process)."""
+    """A tiktoken encoding built from the shipped ranks: about 0.3 s the first time, then one per process.
+
+    Thread-safe. Raises OfflineEncodingError for an encoding we do not ship or a rank file that fails its check.
+    """
+    encoding = _encodings.get(name)
+    if encoding is not None:
+        return encoding  # the common case, without taking the lock
+    spec = ENCODINGS.get(name)
+    if spec is None:
+        raise OfflineEncodingError(f"No offline ranks for encoding {name!r}")
     import tiktoken
 
-    install_offline_encodings([name])
-    return tiktoken.get_encoding(name)
+    with _lock:
+        if name not in _encodings:
+            if spec.ranks not in _ranks:
+                _ranks[spec.ranks] = load_ranks(spec.ranks)
+            _encodings[name] = tiktoken.Encoding(
+                name,
+                pat_str=spec.pat_str,
+                mergeable_ranks=_ranks[spec.ranks],
+                special_tokens=dict(spec.special_tokens),
+            )
+        return _encodings[name]
 
 
 def _encoding_or_none(name: str) -> tiktoken.Encoding | None:

@@ -6,6 +6,10 @@ reference providers inside JSON (pipeline node parameters) register a finder her
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 UsageFinder = Callable[[object], list[str]]
 _finders: dict[str, list[UsageFinder]] = {}
@@ -22,7 +26,7 @@ def unregister_usage_finder(kind: str, finder: UsageFinder) -> None:
     _finders.get(kind, []).remove(finder)
 
 
-def provider_usages(provider, kind: str) -> list[str]:
+def provider_usages(provider: Model, kind: str) -> list[str]:
     usages: list[str] = []
     for relation in provider._meta.related_objects:
         if relation.related_model._meta.label in IGNORED_RELATIONS or not relation.one_to_many:

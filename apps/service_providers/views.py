@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,8 @@ from apps.service_providers.exceptions import ProviderActionError
 from apps.service_providers.forms import ProviderForm, TestConnectionForm
 from apps.service_providers.kinds import PROVIDER_KINDS, ProviderKind
 from apps.service_providers.llm.registry import LLM_PROVIDER_TYPES
-from apps.teams.decorators import team_permission_required
+from apps.service_providers.models import ConfiguredProvider, LlmProvider
+from apps.teams.decorators import TeamRequest, team_permission_required
 from apps.teams.selectors import get_team_object_or_404
 
 VIEW_PERMISSION = "service_providers.view_llmprovider"
@@ -28,13 +29,13 @@ def _kind_or_404(kind_slug: str) -> ProviderKind:
     return kind
 
 
-def _require(request, kind: ProviderKind, action: str) -> None:
+def _require(request: TeamRequest, kind: ProviderKind, action: str) -> None:
     if not request.team_membership.has_perm(f"service_providers.{action}_{kind.model_name.lower()}"):
         raise PermissionDenied("Your role in this team does not allow this.")
 
 
 @team_permission_required(VIEW_PERMISSION)
-def provider_list(request, team_slug: str):
+def provider_list(request: TeamRequest, team_slug: str) -> HttpResponse:
     sections = [
         {"kind": kind, "providers": selectors.providers_of_kind(request.team, kind), "types": kind.types()}
         for kind in PROVIDER_KINDS.values()
@@ -49,7 +50,7 @@ def provider_list(request, team_slug: str):
 
 
 @team_permission_required(VIEW_PERMISSION)
-def provider_create(request, team_slug: str, kind_slug: str):
+def provider_create(request: TeamRequest, team_slug: str, kind_slug: str) -> HttpResponse:
     kind = _kind_or_404(kind_slug)
     _require(request, kind, "add")
     type_slug = request.GET.get("type") or request.POST.get("type", "")
@@ -76,7 +77,7 @@ def provider_create(request, team_slug: str, kind_slug: str):
 
 
 @team_permission_required(VIEW_PERMISSION)
-def provider_edit(request, team_slug: str, kind_slug: str, pk: int):
+def provider_edit(request: TeamRequest, team_slug: str, kind_slug: str, pk: int) -> HttpResponse:
     kind = _kind_or_404(kind_slug)
     provider = get_team_object_or_404(kind.model, request.team, pk=pk)
     provider_type = kind.get_type(provider.type)
@@ -115,8 +116,10 @@ def provider_edit(request, team_slug: str, kind_slug: str, pk: int):
     return render(request, "service_providers/provider_form.html", context, status=400 if form.errors else 200)
 
 
-def _test_form(request, kind: ProviderKind, provider, data=None) -> TestConnectionForm | None:
-    if kind.slug != "llm":
+def _test_form(
+    request: TeamRequest, kind: ProviderKind, provider: ConfiguredProvider, data: QueryDict | None = None
+) -> TestConnectionForm | None:
+    if kind.slug != "llm" or not isinstance(provider, LlmProvider):
         return None
     models = selectors.llm_models_for(request.team, provider.type).filter(deprecated=False)
     default = selectors.default_test_model(request.team, provider)
@@ -125,7 +128,7 @@ def _test_form(request, kind: ProviderKind, provider, data=None) -> TestConnecti
 
 @team_permission_required(VIEW_PERMISSION)
 @require_POST
-def provider_test(request, team_slug: str, kind_slug: str, pk: int):
+def provider_test(request: TeamRequest, team_slug: str, kind_slug: str, pk: int) -> HttpResponse:
     kind = _kind_or_404(kind_slug)
     provider = get_team_object_or_404(kind.model, request.team, pk=pk)
     _require(request, kind, "change")
@@ -144,7 +147,7 @@ def provider_test(request, team_slug: str, kind_slug: str, pk: int):
 
 @team_permission_required(VIEW_PERMISSION)
 @require_POST
-def provider_delete(request, team_slug: str, kind_slug: str, pk: int):
+def provider_delete(request: TeamRequest, team_slug: str, kind_slug: str, pk: int) -> HttpResponse:
     kind = _kind_or_404(kind_slug)
     provider = get_team_object_or_404(kind.model, request.team, pk=pk)
     _require(request, kind, "delete")

@@ -7,14 +7,33 @@ the event loop."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from apps.teams.selectors import get_membership_or_404
 from apps.teams.utils import current_team
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from apps.teams.models import Membership, Team
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class TeamRequest(HttpRequest):
+    """A request as a guarded view receives it, for type checking (the guards set `team` and
+    `team_membership`; django-htmx's middleware sets `htmx`)."""
+
+    team: Team
+    team_membership: Membership
+    htmx: HtmxDetails
 
 
 def _authorize(request, user, team_slug: str, permissions: tuple[str, ...]):
@@ -57,14 +76,14 @@ def _async_guard(view_func, permissions: tuple[str, ...]):
     return guarded
 
 
-def login_and_team_required(view_func):
-    return _guard(view_func, ())
+def login_and_team_required(view_func: View) -> View:
+    return cast(View, _guard(view_func, ()))
 
 
-def team_permission_required(*permissions: str):
+def team_permission_required(*permissions: str) -> Callable[[View], View]:
     """Require login, membership and every named permission (e.g. "teams.change_team")."""
 
-    def decorator(view_func):
-        return _guard(view_func, permissions)
+    def decorator(view_func: View) -> View:
+        return cast(View, _guard(view_func, permissions))
 
     return decorator

@@ -34,7 +34,7 @@ class EncryptedJSONField(models.Field):
     def get_internal_type(self) -> str:
         return "TextField"
 
-    def __init__(self, *args, encoder=DjangoJSONEncoder, **kwargs):
+    def __init__(self, *args: Any, encoder: type[json.JSONEncoder] = DjangoJSONEncoder, **kwargs: Any) -> None:
         self.encoder = encoder
         super().__init__(*args, **kwargs)
 

@@ -144,11 +144,17 @@ def test_attachments_of_another_session_or_unknown_ids_are_refused(widget, chatb
 
 
 def test_the_streaming_variant_takes_attachments(widget, chatbot):
-    client, session_id = started(widget, chatbot)
+    client = widget_client(widget)
+    body = start(client, chatbot).json()
+    session_id = body["session_id"]
+    headers = {
+        "HTTP_X_EMBED_KEY": widget.embed_key,
+        "HTTP_ORIGIN": ORIGIN,
+        "HTTP_X_SESSION_TOKEN": body["session_token"],
+    }
+    client.credentials(**headers)
     [file] = post_files(client, session_id, upload()).json()["files"]
     url = f"/api/chat/{session_id}/message/stream/"
-    headers = {"HTTP_X_EMBED_KEY": widget.embed_key, "HTTP_ORIGIN": ORIGIN}
-    headers["HTTP_X_SESSION_TOKEN"] = client._credentials["HTTP_X_SESSION_TOKEN"]
     anonymous = APIClient()
     refused = anonymous.post(url, {"message": "Hi", "attachment_ids": [file["id"] + 1000]}, format="json", **headers)
     assert refused.status_code == 400

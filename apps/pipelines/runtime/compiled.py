@@ -31,8 +31,8 @@ from django.utils import timezone
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
-from apps.pipelines.graph import PipelineGraph
-from apps.pipelines.nodes.base import NodeError, NodeResult
+from apps.pipelines.graph import Edge, Node, PipelineGraph
+from apps.pipelines.nodes.base import NodeError, NodeResult, NodeType
 from apps.pipelines.nodes.registry import get_node_type
 from apps.pipelines.runtime.context import NodeContext, RunInput
 from apps.pipelines.runtime.errors import PipelineInvalid, PipelineRunError
@@ -165,7 +165,7 @@ def _chain(graph: PipelineGraph, start_id: str, end_id: str) -> list[str] | None
         chain.append(current)
 
 
-def _router_path(node_id: str, edges, target: Callable[[str], str]):
+def _router_path(node_id: str, edges: list[Edge], target: Callable[[str], str]) -> Callable[[PipelineState], list[str]]:
     def choose(state: PipelineState) -> list[str]:
         handle = state.get("routes", {}).get(f"handle:{node_id}")
         return [target(edge.target) for edge in edges if edge.source_handle == handle]
@@ -173,7 +173,7 @@ def _router_path(node_id: str, edges, target: Callable[[str], str]):
     return choose
 
 
-def _input_for(node, graph: PipelineGraph, state: PipelineState, run: RunInput) -> str:
+def _input_for(node: Node, graph: PipelineGraph, state: PipelineState, run: RunInput) -> str:
     """The outputs of the predecessors that ran and whose edge into this node was taken."""
     outputs = state.get("outputs", {})
     routes = state.get("routes", {})
@@ -188,7 +188,7 @@ def _input_for(node, graph: PipelineGraph, state: PipelineState, run: RunInput) 
     return "\n\n".join(parts) if parts else run.message
 
 
-def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool) -> NodeAction:
+def _node_action(node: Node, graph: PipelineGraph, *, streams_to_caller: bool) -> NodeAction:
     node_type = get_node_type(node.type)
     assert node_type is not None  # validated before compiling
     params = node_type.parse_params(node.params, node.params_version)
@@ -238,7 +238,7 @@ def _node_action(node, graph: PipelineGraph, *, streams_to_caller: bool) -> Node
     return action
 
 
-def _node_end_event(node, span: SpanRecord, result: NodeResult | None) -> dict[str, Any]:
+def _node_end_event(node: Node, span: SpanRecord, result: NodeResult | None) -> dict[str, Any]:
     return {
         "node_id": node.id,
         "output": result.output if result is not None else None,
@@ -249,7 +249,7 @@ def _node_end_event(node, span: SpanRecord, result: NodeResult | None) -> dict[s
     }
 
 
-def _run_with_retries(node_type, params, context: NodeContext) -> NodeResult:
+def _run_with_retries(node_type: NodeType, params: Any, context: NodeContext) -> NodeResult:
     attempt = 1
     while True:
         try:
@@ -263,7 +263,7 @@ def _run_with_retries(node_type, params, context: NodeContext) -> NodeResult:
             time.sleep(min(0.5 * attempt, 2.0))
 
 
-def _state_update(node, node_type, result: NodeResult, context: NodeContext) -> dict[str, Any]:
+def _state_update(node: Node, node_type: NodeType, result: NodeResult, context: NodeContext) -> dict[str, Any]:
     changes = context.changes
     update: dict[str, Any] = {
         "outputs": {node.id: result.output},

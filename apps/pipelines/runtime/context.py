@@ -90,4 +90,5 @@ class NodeContext:
         return None if node is None else self.state.get("outputs", {}).get(node.id)
 
     def selected_route(self, router_name: str) -> str | None:
-        return self.state.get("routes", {}).get(router_name)
+        route: str | None = self.state.get("routes", {}).get(router_name)
+        return route

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apps.pipelines.validation import ValidationIssue
+
 
 class PipelineRunError(Exception):
     """The run failed; the message is for the user and names the node when one failed."""
@@ -13,7 +18,7 @@ class PipelineRunError(Exception):
 
 
 class PipelineInvalid(PipelineRunError):
-    def __init__(self, issues):
+    def __init__(self, issues: list[ValidationIssue]) -> None:
         self.issues = issues
         super().__init__("The pipeline is not valid: " + "; ".join(issue.message for issue in issues[:5]))
 

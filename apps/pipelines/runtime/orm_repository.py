@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from langchain_core.messages import messages_from_dict, messages_to_dict
@@ -19,6 +19,12 @@ from apps.trace.records import TraceRecord
 from apps.trace.writer import write_trace_later, write_trace_now
 from apps.utils.db import release_connection
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from apps.service_providers.llm.base import CallOptions
+
 logger = logging.getLogger(__name__)
 
 
@@ -32,10 +38,10 @@ class OrmRepository:
 
     team: Team
     traces_in_background: bool = False
-    _llms: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
+    _llms: dict[tuple[int, int], tuple[LlmProvider, LlmProviderModel] | None] = field(default_factory=dict, repr=False)
     _models: dict[int, LlmProviderModel | None] = field(default_factory=dict, repr=False)
     # Histories of runs outside a session (test runs) live only as long as this repository.
-    _unsaved_histories: dict[str, list] = field(default_factory=dict, repr=False)
+    _unsaved_histories: dict[str, list[BaseMessage]] = field(default_factory=dict, repr=False)
 
     def cache_scope(self) -> tuple[str, int]:
         return ("team", self.team.pk)
@@ -71,25 +77,25 @@ class OrmRepository:
         own) leaves none behind."""
         release_connection()
 
-    def chat_model(self, provider_id, model_id, options):
+    def chat_model(self, provider_id: int, model_id: int, options: CallOptions) -> BaseChatModel:
         found = self._llm(provider_id, model_id)
         if found is None:
             raise ProviderConfigError("The node's provider or model no longer exists in this team")
         provider, model = found
         return get_chat_model(provider, model, options)
 
-    def llm_choice_exists(self, provider_id, model_id) -> bool:
+    def llm_choice_exists(self, provider_id: int, model_id: int) -> bool:
         return self._llm(provider_id, model_id) is not None
 
-    def model_token_limit(self, model_id):
+    def model_token_limit(self, model_id: int) -> int | None:
         model = self._model(model_id)
         return model.max_token_limit if model is not None else None
 
-    def model_accepts_images(self, model_id) -> bool:
+    def model_accepts_images(self, model_id: int) -> bool:
         model = self._model(model_id)
         return model is not None and model.supports_vision
 
-    def attachment_image(self, file_id, max_bytes):
+    def attachment_image(self, file_id: int, max_bytes: int) -> tuple[bytes, str] | None:
         from apps.files.content_types import is_image
         from apps.files.models import File
 
@@ -104,13 +110,13 @@ class OrmRepository:
             return None  # named in the message's text, not sent
         return (data, file.content_type) if len(data) <= max_bytes else None
 
-    def load_history(self, session_id, history_name):
+    def load_history(self, session_id: int | None, history_name: str) -> list[BaseMessage]:
         if session_id is None:  # a test run: nothing to share with other runs
             return list(self._unsaved_histories.get(history_name, []))
         row = PipelineChatHistory.objects.filter(team=self.team, session_id=session_id, name=history_name).first()
         return messages_from_dict(row.messages) if row else []
 
-    def save_history(self, session_id, history_name, messages):
+    def save_history(self, session_id: int | None, history_name: str, messages: list[BaseMessage]) -> None:
         if session_id is None:
             self._unsaved_histories[history_name] = list(messages)
             return
@@ -121,7 +127,7 @@ class OrmRepository:
             defaults={"messages": messages_to_dict(messages)},
         )
 
-    def queue_email(self, *, recipients, subject, body):
+    def queue_email(self, *, recipients: list[str], subject: str, body: str) -> None:
         from apps.pipelines.tasks import send_pipeline_email
 
         transaction.on_commit(lambda: send_pipeline_email.delay(recipients=recipients, subject=subject, body=body))

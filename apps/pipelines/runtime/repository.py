@@ -69,35 +69,36 @@ class InMemoryRepository:
     def release_connection(self) -> None:
         pass
 
-    def chat_model(self, provider_id, model_id, options):
+    def chat_model(self, provider_id: int, model_id: int, options: CallOptions) -> BaseChatModel:
         if self.chat_model_factory is None:
             from apps.service_providers.testing.fake_llm import FakeChatModel
 
             return FakeChatModel()
-        return self.chat_model_factory(provider_id, model_id, options)
+        model: BaseChatModel = self.chat_model_factory(provider_id, model_id, options)
+        return model
 
-    def llm_choice_exists(self, provider_id, model_id) -> bool:
+    def llm_choice_exists(self, provider_id: int, model_id: int) -> bool:
         return self.known_llms is None or (provider_id, model_id) in self.known_llms
 
-    def model_token_limit(self, model_id):
+    def model_token_limit(self, model_id: int) -> int | None:
         return self.token_limits.get(model_id)
 
-    def model_accepts_images(self, model_id) -> bool:
+    def model_accepts_images(self, model_id: int) -> bool:
         return model_id in self.vision_models
 
-    def attachment_image(self, file_id, max_bytes):
+    def attachment_image(self, file_id: int, max_bytes: int) -> tuple[bytes, str] | None:
         found = self.images.get(file_id)
         return found if found is not None and len(found[0]) <= max_bytes else None
 
-    def load_history(self, session_id, history_name):
+    def load_history(self, session_id: int | None, history_name: str) -> list[BaseMessage]:
         return list(self.histories.get((session_id, history_name), []))
 
-    def save_history(self, session_id, history_name, messages):
+    def save_history(self, session_id: int | None, history_name: str, messages: list[BaseMessage]) -> None:
         self.histories[(session_id, history_name)] = list(messages)
 
-    def queue_email(self, *, recipients, subject, body):
+    def queue_email(self, *, recipients: list[str], subject: str, body: str) -> None:
         self.emails.append({"recipients": recipients, "subject": subject, "body": body})
 
-    def save_trace(self, trace):
+    def save_trace(self, trace: TraceRecord) -> int | None:
         self.traces.append(trace)
         return len(self.traces)

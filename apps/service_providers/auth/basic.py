@@ -1,3 +1,5 @@
+from typing import Any
+
 import httpx
 from pydantic import Field, SecretStr
 
@@ -16,5 +18,5 @@ class BasicAuth(AuthProviderType):
     description = "HTTP Basic: a username and a password."
     settings_model = BasicAuthSettings
 
-    def httpx_auth(self, settings):
+    def httpx_auth(self, settings: Any) -> httpx.Auth:
         return httpx.BasicAuth(settings.username, settings.password.get_secret_value())

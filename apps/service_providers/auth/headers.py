@@ -1,6 +1,7 @@
 """Auth types that add one header to every request: an API key or a bearer token."""
 
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 from pydantic import Field, SecretStr
@@ -30,7 +31,7 @@ class ApiKeyAuth(AuthProviderType):
     description = "Sends an API key in a header of your choice."
     settings_model = ApiKeySettings
 
-    def httpx_auth(self, settings):
+    def httpx_auth(self, settings: Any) -> httpx.Auth:
         return HeaderAuth(settings.header_name, settings.api_key.get_secret_value())
 
 
@@ -44,5 +45,5 @@ class BearerAuth(AuthProviderType):
     description = "Sends `Authorization: Bearer <token>`."
     settings_model = BearerSettings
 
-    def httpx_auth(self, settings):
+    def httpx_auth(self, settings: Any) -> httpx.Auth:
         return HeaderAuth("Authorization", f"Bearer {settings.token.get_secret_value()}")

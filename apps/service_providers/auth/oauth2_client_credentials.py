@@ -4,6 +4,7 @@ shortly before it expires, fetch a new one on expiry or on a 401."""
 import threading
 import time
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 from pydantic import Field, SecretStr
@@ -72,9 +73,9 @@ class OAuth2ClientCredentials(AuthProviderType):
     settings_model = OAuth2ClientCredentialsSettings
     supports_test_connection = True
 
-    def httpx_auth(self, settings):
+    def httpx_auth(self, settings: Any) -> httpx.Auth:
         return ClientCredentialsAuth(settings)
 
-    def test_connection(self, settings, **options):
+    def test_connection(self, settings: Any, **options: Any) -> str:
         ClientCredentialsAuth(settings).fetch_token()
         return "The token URL issued an access token."

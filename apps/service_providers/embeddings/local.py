@@ -118,7 +118,8 @@ def _embed_batch(model: LoadedModel, texts: list[str]) -> np.ndarray:
     mask = attention_mask[:, :, None].astype(np.float32)
     pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return pooled / np.clip(norms, 1e-12, None)
+    embeddings: np.ndarray = pooled / np.clip(norms, 1e-12, None)
+    return embeddings
 
 
 class LocalEmbeddings(Embeddings):

@@ -1,9 +1,18 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.http import check_url_allowed, pinned_sdk_clients
-from apps.service_providers.llm.base import LlmProviderType
+from apps.service_providers.llm.base import CallOptions, LlmProviderType
 from apps.service_providers.llm.openai_family import openai_model_kwargs
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
 
 DEFAULT_API_VERSION = "2024-10-21"
 
@@ -23,7 +32,9 @@ class AzureOpenAiProvider(LlmProviderType):
     settings_model = AzureOpenAiSettings
     supports_embeddings = True
 
-    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+    def build_chat_model(
+        self, settings: Any, model_name: str, options: CallOptions, accepted_parameters: list[str] | None = None
+    ) -> BaseChatModel:
         from langchain_openai import AzureChatOpenAI
 
         check_url_allowed(settings.endpoint)
@@ -37,7 +48,7 @@ class AzureOpenAiProvider(LlmProviderType):
             **kwargs,
         )
 
-    def build_embeddings(self, settings, model_name, *, timeout=60.0):
+    def build_embeddings(self, settings: Any, model_name: str, *, timeout: float = 60.0) -> Embeddings:
         from langchain_openai import AzureOpenAIEmbeddings
 
         check_url_allowed(settings.endpoint)

@@ -41,7 +41,16 @@ class CatalogueEmbeddingModel:
     input_price: Decimal | None = None
 
 
-def _m(type_, name, context, output, parameters, price_in, price_out, **flags) -> CatalogueModel:
+def _m(
+    type_: str,
+    name: str,
+    context: int,
+    output: int,
+    parameters: list[str],
+    price_in: str,
+    price_out: str,
+    **flags: bool,
+) -> CatalogueModel:
     return CatalogueModel(type_, name, context, output, parameters, Decimal(price_in), Decimal(price_out), **flags)
 
 

@@ -1,8 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.http import DualPinnedTransport, check_url_allowed
-from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, LlmProviderType
+from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions, LlmProviderType
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
 
 THINKING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
 
@@ -19,7 +28,9 @@ class GeminiProvider(LlmProviderType):
     settings_model = GeminiSettings
     supports_embeddings = True
 
-    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+    def build_chat_model(
+        self, settings: Any, model_name: str, options: CallOptions, accepted_parameters: list[str] | None = None
+    ) -> BaseChatModel:
         from langchain_google_genai import ChatGoogleGenerativeAI
 
         if settings.base_url:
@@ -44,18 +55,18 @@ class GeminiProvider(LlmProviderType):
             **options.extra,
         )
 
-    def build_embeddings(self, settings, model_name, *, timeout=60.0):
+    def build_embeddings(self, settings: Any, model_name: str, *, timeout: float = 60.0) -> Embeddings:
         from langchain_google_genai import GoogleGenerativeAIEmbeddings
 
         if settings.base_url:
             check_url_allowed(settings.base_url)
         kwargs = {"base_url": settings.base_url} if settings.base_url else {}
         return GoogleGenerativeAIEmbeddings(
-            model=model_name, google_api_key=settings.api_key, client_args=pinned_client_args(settings), **kwargs
+            model=model_name, api_key=settings.api_key, client_args=pinned_client_args(settings), **kwargs
         )
 
 
-def pinned_client_args(settings: GeminiSettings) -> dict | None:
+def pinned_client_args(settings: GeminiSettings) -> dict[str, Any] | None:
     """A team's own base URL is connected to only at an address that was checked when the request was
     sent (DNS rebinding); Google's own endpoint keeps the SDK's default client."""
     return {"transport": DualPinnedTransport()} if settings.base_url else None

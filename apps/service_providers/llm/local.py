@@ -4,15 +4,21 @@ The chat model is Gemma 3 270M run by llama.cpp (xllamacpp) in a managed loopbac
 web and worker processes share (see apps.service_providers.local_llm); it speaks OpenAI's API, so
 the OpenAI client gives streaming, JSON-schema output and retries. Embeddings run in-process."""
 
+from __future__ import annotations
+
 import functools
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.errors import ProviderConfigError
-from apps.service_providers.llm.base import LlmProviderType
+from apps.service_providers.llm.base import CallOptions, LlmProviderType
 from apps.service_providers.llm.openai_family import build_openai_compatible_model
 from apps.service_providers.local_llm import DEFAULT_MAX_REPLY_TOKENS
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
 
 
 @functools.cache  # one class: a pydantic model class is costly to build on every call
@@ -24,7 +30,7 @@ def _local_chat_model_class() -> Any:
         constrains decoding, so routers and extraction get valid JSON by construction. A tiny model
         asked for a tool call (function_calling) or for free JSON (json_mode) often answers with prose."""
 
-        def with_structured_output(self, schema=None, *, method="json_schema", **kwargs):  # type: ignore[override]
+        def with_structured_output(self, schema: Any = None, *, method: str = "json_schema", **kwargs: Any) -> Any:
             return super().with_structured_output(schema, method="json_schema", **kwargs)
 
     return LocalChatOpenAI
@@ -41,7 +47,9 @@ class LocalProvider(LlmProviderType):
     settings_model = LocalSettings
     supports_embeddings = True
 
-    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+    def build_chat_model(
+        self, settings: Any, model_name: str, options: CallOptions, accepted_parameters: list[str] | None = None
+    ) -> BaseChatModel:
         from django.conf import settings as django_settings
 
         from apps.service_providers.local_llm.server import ensure_local_server
@@ -66,7 +74,7 @@ class LocalProvider(LlmProviderType):
             model_class=_local_chat_model_class(),
         )
 
-    def build_embeddings(self, settings, model_name, *, timeout=60.0):
+    def build_embeddings(self, settings: Any, model_name: str, *, timeout: float = 60.0) -> Embeddings:
         from apps.service_providers.embeddings.local import LocalEmbeddings
 
         return LocalEmbeddings()

@@ -1,8 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
-from apps.service_providers.llm.base import LlmProviderType
+from apps.service_providers.llm.base import CallOptions, LlmProviderType
 from apps.service_providers.llm.openai_family import build_openai_compatible_model, build_openai_embeddings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
 
 
 class OpenAiCompatibleSettings(ProviderSettings):
@@ -21,7 +29,9 @@ class OpenAiCompatibleProvider(LlmProviderType):
     settings_model = OpenAiCompatibleSettings
     supports_embeddings = True
 
-    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+    def build_chat_model(
+        self, settings: Any, model_name: str, options: CallOptions, accepted_parameters: list[str] | None = None
+    ) -> BaseChatModel:
         return build_openai_compatible_model(
             model_name=model_name,
             options=options,
@@ -30,7 +40,7 @@ class OpenAiCompatibleProvider(LlmProviderType):
             base_url=settings.base_url,
         )
 
-    def build_embeddings(self, settings, model_name, *, timeout=60.0):
+    def build_embeddings(self, settings: Any, model_name: str, *, timeout: float = 60.0) -> Embeddings:
         return build_openai_embeddings(
             model_name=model_name, api_key=settings.api_key, base_url=settings.base_url, timeout=timeout
         )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, SecretStr
 
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.http import check_url_allowed, pinned_sdk_clients
 from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions, LlmProviderType
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
 
 
 def openai_model_kwargs(model_name: str, options: CallOptions, accepted: list[str] | None) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def build_openai_compatible_model(
     organization: str | None = None,
     check_base_url: bool = True,
     model_class: Any = None,
-):
+) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     clients: dict[str, Any] = {}
@@ -57,7 +61,9 @@ def build_openai_compatible_model(
     )
 
 
-def build_openai_embeddings(*, model_name: str, api_key: SecretStr | None, base_url: str | None, timeout: float):
+def build_openai_embeddings(
+    *, model_name: str, api_key: SecretStr | None, base_url: str | None, timeout: float
+) -> Embeddings:
     from langchain_openai import OpenAIEmbeddings
 
     clients: dict[str, Any] = {}
@@ -86,7 +92,9 @@ class HostedOpenAiCompatibleProvider(LlmProviderType):
     default_base_url: ClassVar[str]
     settings_model = HostedOpenAiCompatibleSettings
 
-    def build_chat_model(self, settings, model_name, options, accepted_parameters=None):
+    def build_chat_model(
+        self, settings: Any, model_name: str, options: CallOptions, accepted_parameters: list[str] | None = None
+    ) -> BaseChatModel:
         return build_openai_compatible_model(
             model_name=model_name,
             options=options,

@@ -22,6 +22,7 @@ from apps.service_providers.llm.registry import get_llm_provider_type
 from apps.service_providers.llm.usage import UsageRecorder, usage_context
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
     from apps.service_providers.models import EmbeddingProviderModel, LlmProvider, LlmProviderModel
@@ -31,7 +32,7 @@ _chat_model_override: Callable[[LlmProvider, str, CallOptions], BaseChatModel] |
 
 
 _CACHE_SIZE = 256
-_built_models: OrderedDict[tuple, BaseChatModel] = OrderedDict()
+_built_models: OrderedDict[tuple[object, ...], BaseChatModel] = OrderedDict()
 _built_models_lock = threading.Lock()
 
 
@@ -58,7 +59,7 @@ def get_chat_model(
     return chat_model
 
 
-def _cache_key(provider: LlmProvider, model: LlmProviderModel | str, options: CallOptions) -> tuple | None:
+def _cache_key(provider: LlmProvider, model: LlmProviderModel | str, options: CallOptions) -> tuple[object, ...] | None:
     if provider.pk is None or (not isinstance(model, str) and model.pk is None):
         return None  # unsaved rows (a settings form being tried) have no identity to key on
     model_key = model if isinstance(model, str) else (model.pk, model.updated_at)
@@ -90,7 +91,7 @@ def _build_chat_model(provider: LlmProvider, model: LlmProviderModel | str, opti
     return chat_model
 
 
-def get_embeddings(provider: LlmProvider, model: EmbeddingProviderModel | str):
+def get_embeddings(provider: LlmProvider, model: EmbeddingProviderModel | str) -> Embeddings:
     model_name = model if isinstance(model, str) else model.name
     provider_type = get_llm_provider_type(provider.type)
     with translate_errors(provider=provider.name, model=model_name):

@@ -113,7 +113,7 @@ class UsageRecorder(BaseCallbackHandler):
         # Captured when the call starts: callbacks may run in another thread, without our contextvars.
         self._contexts: dict[UUID, UsageContext] = {}
 
-    def on_chat_model_start(self, serialized, messages, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any) -> None:
         # A chat model (and so this recorder) lives as long as the process's model cache: a call
         # that never reports its end must not leave its entries behind for good.
         if len(self._started) >= _MAX_OPEN_CALLS:
@@ -126,7 +126,7 @@ class UsageRecorder(BaseCallbackHandler):
         self._started[run_id] = time.perf_counter()
         self._contexts[run_id] = current_usage_context()
 
-    def on_llm_start(self, serialized, prompts, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any) -> None:
         self.on_chat_model_start(serialized, prompts, run_id=run_id)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:

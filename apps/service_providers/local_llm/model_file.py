@@ -27,7 +27,7 @@ def model_path() -> Path:
 
     package.verify_chunks()
     chunks = package.chunk_paths()
-    target = models_dir() / package.MODEL_NAME
+    target: Path = models_dir() / package.MODEL_NAME
     expected_size = sum(chunk.stat().st_size for chunk in chunks)
     # Hashing 250 MB costs about a second, so a present file of the right size is trusted: it can only
     # have got there by the atomic rename below, after its hash was checked.

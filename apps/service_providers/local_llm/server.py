@@ -165,7 +165,7 @@ def _start() -> LocalServerInfo:
     return _info(state)
 
 
-def _wait_until_ready(process: subprocess.Popen, ready_file: Path, timeout: float) -> int:
+def _wait_until_ready(process: subprocess.Popen[bytes], ready_file: Path, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     port = None
     while time.monotonic() < deadline:
@@ -185,7 +185,7 @@ def _wait_until_ready(process: subprocess.Popen, ready_file: Path, timeout: floa
 def _healthy(root_url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{root_url}/health", timeout=timeout) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
 

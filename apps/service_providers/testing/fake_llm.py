@@ -11,7 +11,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -19,6 +19,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from apps.service_providers.llm.base import CallOptions
+    from apps.service_providers.models import LlmProvider
 
 ECHO = object()
 
@@ -124,11 +128,11 @@ class FakeChatModel(BaseChatModel):
                 run_manager.on_llm_new_token(token, chunk=chunk)
             yield chunk
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any):
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> FakeChatModel:
         self.bound_tools[:] = list(tools)  # in place: copies made by use_fake_llm share the list
         return self
 
-    def with_structured_output(self, schema: Any, **kwargs: Any):
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> RunnableLambda[Any, Any]:
         """The next scripted reply (a dict, or JSON text) validated against `schema` when it is a model."""
 
         def answer(prompt: Any) -> Any:
@@ -156,7 +160,7 @@ def use_fake_llm(*script: Any) -> Iterator[FakeChatModel]:
     fake = FakeChatModel(script=list(script))
     previous = service._chat_model_override
 
-    def build(provider, model_name: str, options) -> FakeChatModel:
+    def build(provider: LlmProvider, model_name: str, options: CallOptions) -> FakeChatModel:
         # A shallow copy: own callbacks and name, shared script, calls and lock.
         return fake.model_copy(update={"model_name": model_name, "callbacks": None})
 

@@ -1,30 +1,107 @@
 """Offline token counting. The suite blocks outbound sockets, so tiktoken downloading anything would fail here."""
 
 import hashlib
+import os
 
 import pytest
-import tiktoken
+import tiktoken_ext.openai_public  # noqa: TID251 - compared with, never used: its constructors download
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
-from tiktoken.load import load_tiktoken_bpe
 
 from apps.service_providers import tokens
 
+SAMPLE = "Habari ya asubuhi? Nimefurahi kukuona.\n\n  def f(x):\n\treturn x**2  # 12345678"
+CONTRACTIONS = "I'm sure they'll've done it by 2026-12-07."
 
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    """Each test starts with an empty tiktoken cache and no record of installed files."""
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(tokens, "_installed", set())
+
+@pytest.fixture
+def fresh_encodings(tmp_path, monkeypatch):
+    """Encodings built anew (not the process's), with tiktoken's cache pointed at an empty directory."""
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
+    monkeypatch.setattr(tokens, "_ranks", {})
+    monkeypatch.setattr(tokens, "_encodings", {})
     monkeypatch.setattr(tokens, "_failed", set())
     return tmp_path
 
 
-def test_counts_match_the_official_encodings():
-    # Token ids of OpenAI's published encodings.
-    assert tokens.get_encoding("o200k_base").encode("hello world") == [24912, 2375]
-    assert tokens.get_encoding("cl100k_base").encode("hello world") == [15339, 1917]
+# Token ids from OpenAI's cookbook ("tiktoken is great!"); the others were computed with quicktok, an
+# independent C++ implementation with its own copy of the ranks, when the rank files were added.
+KNOWN = [
+    ("o200k_base", "hello world", [24912, 2375]),
+    ("o200k_base", "tiktoken is great!", [83, 8251, 2488, 382, 2212, 0]),
+    (
+        "o200k_base",
+        "日本語のテキストも数えます。",
+        [9048, 40909, 3385, 16056, 18368, 38236, 8446, 7135, 18606, 14429, 788],
+    ),
+    ("o200k_base", SAMPLE, 29),
+    ("o200k_base", CONTRACTIONS, 15),
+    ("cl100k_base", "hello world", [15339, 1917]),
+    ("cl100k_base", "tiktoken is great!", [83, 1609, 5963, 374, 2294, 0]),
+    (
+        "cl100k_base",
+        "日本語のテキストも数えます。",
+        [9080, 22656, 45918, 252, 16144, 57933, 62903, 71634, 3484, 28359, 58942, 33541, 1811],
+    ),
+    ("cl100k_base", SAMPLE, 32),
+    ("cl100k_base", CONTRACTIONS, 17),
+    ("o200k_harmony", "tiktoken is great!", [83, 8251, 2488, 382, 2212, 0]),
+    ("o200k_harmony", SAMPLE, 29),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "ids_or_count"), KNOWN)
+def test_every_encoding_we_offer_gives_the_official_tokens(name, text, ids_or_count):
+    ids = tokens.get_encoding(name).encode_ordinary(text)
+    assert (ids if isinstance(ids_or_count, list) else len(ids)) == ids_or_count
+
+
+def test_every_offered_encoding_is_tested():
+    assert {name for name, _, _ in KNOWN} == tokens.SUPPORTED_ENCODINGS
+
+
+def test_counts_by_model():
     assert tokens.count_tokens("tiktoken is great!", model="gpt-4") == 6
     assert tokens.count_tokens("hello world", model="gpt-4o") == 2
+
+
+def test_harmony_special_tokens():
+    encoding = tokens.get_encoding("o200k_harmony")
+    assert encoding.encode("<|start|>user<|message|>", allowed_special="all") == [200006, 1428, 200008]
+    assert encoding.n_vocab == 201088
+
+
+def test_our_definitions_are_tiktokens(fresh_encodings, monkeypatch):
+    """Patterns, special tokens and pinned hashes as tiktoken's own constructors give them, fed our files."""
+    pinned = []
+
+    def shipped(url, expected_hash=None):
+        base = url.rsplit("/", 1)[-1].removesuffix(".tiktoken")
+        pinned.append((base, expected_hash))
+        return tokens.load_ranks(base)
+
+    monkeypatch.setattr(tiktoken_ext.openai_public, "load_tiktoken_bpe", shipped)
+    for name in tokens.SUPPORTED_ENCODINGS:
+        theirs = tiktoken_ext.openai_public.ENCODING_CONSTRUCTORS[name]()
+        ours = tokens.get_encoding(name)
+        assert ours.name == theirs["name"]
+        assert tokens.ENCODINGS[name].pat_str == theirs["pat_str"]
+        assert dict(tokens.ENCODINGS[name].special_tokens) == theirs["special_tokens"]
+    assert set(pinned) == set(tokens.RANK_FILE_SHA256.items())
+
+
+def test_shipped_files_are_openais():
+    for base, sha256 in tokens.RANK_FILE_SHA256.items():
+        assert hashlib.sha256((tokens.RANKS_DIR / f"{base}.tiktoken").read_bytes()).hexdigest() == sha256
+
+
+def test_nothing_is_written_to_tiktokens_cache(fresh_encodings):
+    cache = fresh_encodings / "tiktoken-cache"
+    before = os.environ["TIKTOKEN_CACHE_DIR"]
+    for name in tokens.SUPPORTED_ENCODINGS:
+        tokens.count_tokens("hello world", model="gpt-oss-20b" if name == "o200k_harmony" else "")
+        tokens.get_encoding(name)
+    assert not cache.exists()
+    assert os.environ["TIKTOKEN_CACHE_DIR"] == before
 
 
 def test_empty_text_has_no_tokens():
@@ -59,41 +136,22 @@ def test_gpt_oss_encoding_builds_from_the_shipped_o200k_file():
     assert tokens.count_tokens("hello world", model="gpt-oss-20b") == 2
 
 
-def test_installed_files_are_what_tiktoken_itself_loads_offline(fresh_cache):
-    tokens.install_offline_encodings()
+def test_a_tampered_rank_file_is_refused_and_counts_fall_back_to_an_approximation(
+    fresh_encodings, tmp_path, monkeypatch
+):
+    original = (tokens.RANKS_DIR / "cl100k_base.tiktoken").read_bytes()
+    (tmp_path / "cl100k_base.tiktoken").write_bytes(original.replace(b" 100\n", b" 101\n", 1))
+    monkeypatch.setattr(tokens, "RANKS_DIR", tmp_path)
 
-    for name, (url, sha256, _) in tokens._FILES.items():
-        cached = fresh_cache / hashlib.sha1(url.encode()).hexdigest()
-        assert hashlib.sha256(cached.read_bytes()).hexdigest() == sha256, name
-        # tiktoken's own loader, given the download URL, is served from the cache.
-        assert len(load_tiktoken_bpe(url, expected_hash=sha256)) > 100_000
-    assert tiktoken.get_encoding("o200k_base").encode("hello world") == [24912, 2375]
-
-
-def test_a_corrupt_cached_file_is_replaced(fresh_cache):
-    url, sha256, _ = tokens._FILES["cl100k_base"]
-    cached = fresh_cache / hashlib.sha1(url.encode()).hexdigest()
-    cached.write_bytes(b"not a bpe file")
-
-    tokens.install_offline_encodings(["cl100k_base"])
-
-    assert hashlib.sha256(cached.read_bytes()).hexdigest() == sha256
-
-
-def test_counts_fall_back_to_an_approximation_when_files_cannot_be_installed(monkeypatch):
-    def missing():
-        raise tokens.OfflineEncodingError("quicktok-v1 not installed")
-
-    monkeypatch.setattr(tokens, "_quicktok_data_dir", missing)
-
-    assert tokens.count_tokens("abcdefghij") == 3  # ceil(10 / 4)
-    with pytest.raises(tokens.OfflineEncodingError):
+    with pytest.raises(tokens.OfflineEncodingError, match="sha256"):
         tokens.get_encoding("cl100k_base")
+    assert tokens.count_tokens("abcdefghij", model="gpt-4") == 3  # ceil(10 / 4)
+    assert tokens.count_tokens("abcdefghij", model="gpt-4o") == 3  # o200k_base's file is missing here
 
 
 def test_unknown_encoding_is_refused():
     with pytest.raises(tokens.OfflineEncodingError, match="p50k_base"):
-        tokens.install_offline_encodings(["p50k_base"])
+        tokens.get_encoding("p50k_base")
 
 
 def count(text: str) -> int:

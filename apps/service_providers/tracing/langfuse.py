@@ -36,7 +36,7 @@ class LangfuseTracing(TracingProviderType):
     settings_model = LangfuseSettings
     supports_test_connection = True
 
-    def test_connection(self, settings, **options):
+    def test_connection(self, settings: Any, **options: Any) -> str:
         host = settings.host.rstrip("/")
         check_url_allowed(host)
         auth = (settings.public_key, settings.secret_key.get_secret_value())

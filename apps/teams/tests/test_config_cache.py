@@ -73,7 +73,10 @@ def test_a_change_from_another_process_is_seen_by_the_next_request(chatbot):
     assert OrmRepository(team).llm_choice_exists(provider_id, model_id)
     # Another web node deletes the provider: its rows and the team's revision change, and nothing
     # in this process hears of it.
-    LlmProvider.objects.filter(pk=provider_id)._raw_delete(using="default")  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:  # SQL, so no signal tells this process's cache
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(LlmProvider._meta.db_table)} WHERE id = %s", [provider_id]
+        )
     Team.objects.filter(pk=team.pk).update(config_revision=F("config_revision") + 1)
     assert OrmRepository(team).llm_choice_exists(provider_id, model_id)  # the row this request read
     assert not OrmRepository(fresh(team)).llm_choice_exists(provider_id, model_id)  # the next request

@@ -1,0 +1,1 @@
+"""Node types, one module each, listed in `registry` (the builder and the runtime read only that)."""
