@@ -27,7 +27,7 @@ from schemathesis.core.result import Err, Ok
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from apps.api.keys import create_api_key
-from apps.chat import claims
+from apps.conversations import claims
 from apps.experiments import actions
 from apps.experiments.tests.factories import simple_chatbot
 from apps.service_providers.testing.fake_llm import use_fake_llm

@@ -247,7 +247,7 @@ import sys, threading, time
 import django
 django.setup()
 from django.db import connection, transaction
-from apps.chat import claims
+from apps.conversations import claims
 
 assert claims.claim(int(sys.argv[1]))
 

@@ -91,7 +91,7 @@ def _set_event() -> threading.Event:
 def test_a_stopped_reply_after_another_process_answered_replays_that_answer(session):
     # While this run streams, another process (which took this one's claim for dead) stores its reply
     # to the same message; then Stop is pressed. The stored reply stands and is replayed, no error.
-    from apps.chat import bot
+    from apps.conversations import bot
 
     stop = threading.Event()
 

@@ -35,6 +35,7 @@ from langchain_core.messages import (
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr
 
@@ -106,13 +107,15 @@ class PinnedChatAnthropic(BaseChatModel):
         }
 
     # --- tools and structured output ---------------------------------------------------------------
-    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | dict | None = None, **kwargs: Any):  # type: ignore[override]
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: str | dict[str, Any] | None = None, **kwargs: Any
+    ) -> Runnable[Any, Any]:
         formatted = [convert_to_anthropic_tool(tool) for tool in tools]
         if tool_choice is not None:
             kwargs["tool_choice"] = _tool_choice(tool_choice)
         return self.bind(tools=formatted, **kwargs)
 
-    def with_structured_output(self, schema: Any, *, include_raw: bool = False, **kwargs: Any):  # type: ignore[override]
+    def with_structured_output(self, schema: Any, *, include_raw: bool = False, **kwargs: Any) -> Runnable[Any, Any]:
         """Every method is a forced tool call here (the tool named after the schema)."""
         name = convert_to_openai_tool(schema)["function"]["name"]
         model = self.bind_tools([schema], tool_choice=name)
@@ -142,21 +145,27 @@ class PinnedChatAnthropic(BaseChatModel):
         extra = {key: payload.pop(key) for key in list(payload) if key not in _create_parameters()}
         return {**payload, "extra_body": extra} if extra else payload
 
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
         with _address_refusals():
             response = self.client.messages.create(**self._payload(messages, stop, **kwargs))
         return ChatResult(generations=[ChatGeneration(message=to_ai_message(response))])
 
-    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         with _address_refusals():
             response = await self.async_client.messages.create(**self._payload(messages, stop, **kwargs))
         return ChatResult(generations=[ChatGeneration(message=to_ai_message(response))])
 
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         with _address_refusals():
             events = self.client.messages.create(**self._payload(messages, stop, **kwargs), stream=True)
         for event in events:
@@ -166,7 +175,9 @@ class PinnedChatAnthropic(BaseChatModel):
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
-    async def _astream(self, messages, stop=None, run_manager=None, **kwargs) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
         with _address_refusals():
             events = await self.async_client.messages.create(**self._payload(messages, stop, **kwargs), stream=True)
         async for event in events:
@@ -194,7 +205,7 @@ def _create_parameters() -> frozenset[str]:
     return frozenset(inspect.signature(anthropic.resources.messages.Messages.create).parameters) - {"self"}
 
 
-def _tool_choice(choice: str | dict) -> dict:
+def _tool_choice(choice: str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(choice, dict):
         return choice
     if choice in ("any", "required"):
@@ -236,7 +247,7 @@ def _as_blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
-def _user_content(content: str | list) -> str | list[dict[str, Any]]:
+def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
     if isinstance(content, str):
         return content
     blocks: list[dict[str, Any]] = []
@@ -304,7 +315,7 @@ def to_ai_message(response: Any) -> AIMessage:
     return AIMessage(
         content="".join(texts) if only_text else [block for block in blocks if block["type"] != "tool_use"],
         tool_calls=tool_calls,
-        usage_metadata=_usage(usage.input_tokens or 0, usage.output_tokens or 0),  # type: ignore[arg-type]
+        usage_metadata=_usage(usage.input_tokens or 0, usage.output_tokens or 0),
         response_metadata={"model_name": response.model, "stop_reason": response.stop_reason, "id": response.id},
         id=response.id,
     )
