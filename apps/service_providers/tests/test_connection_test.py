@@ -4,6 +4,7 @@ Each cause is produced for real: a name under .invalid, an unused port, a self-s
 a local fake server answering 401 or 404 or nothing in time."""
 
 import socket
+from typing import cast
 
 import pytest
 
@@ -32,7 +33,10 @@ def run_test(admin_client, team, provider, **data) -> str:
 
 
 def provider_at(team, base_url: str, type_="openai") -> LlmProvider:
-    return LlmProviderFactory(team=team, type=type_, name="Mine", config={"api_key": KEY, "base_url": base_url})
+    return cast(
+        LlmProvider,
+        LlmProviderFactory(team=team, type=type_, name="Mine", config={"api_key": KEY, "base_url": base_url}),
+    )
 
 
 @pytest.mark.parametrize(
