@@ -64,16 +64,26 @@ def store_upload(
     uploaded_by: Participant | None = None,
     version: Experiment | None = None,
 ) -> list[File]:
-    """Check and store the files uploaded to a chat session, all or none.
+    """Check and store the files a participant uploaded to a chat session, all or none.
 
     Raises UploadsDisabled (the version the participant talks to does not take files: see
-    check_uploads_enabled), FileTooLarge (one file, the request or the session's files together over
-    their limit) or FileTypeNotAllowed (judged by the file's first bytes, not only the client's type).
+    check_uploads_enabled), or what store_files raises."""
+    check_uploads_enabled(session, version)
+    return store_files(session=session, files=files, uploaded_by=uploaded_by)
+
+
+def store_files(
+    *, session: ExperimentSession, files: Sequence[UploadedFile], uploaded_by: Participant | None = None
+) -> list[File]:
+    """Check and store files of a chat session, all or none, whether or not the chatbot takes
+    participants' uploads (the OpenAI-compatible endpoint's images come with a team API key).
+
+    Raises FileTooLarge (one file, the request or the session's files together over their limit) or
+    FileTypeNotAllowed (judged by the file's first bytes, not only the client's type).
 
     The bytes are written before any database work, then the rows are created in one short
     transaction (which re-checks the session's quota with the session row locked); if anything
     fails, whatever was written is deleted."""
-    check_uploads_enabled(session, version)
     if not files:
         raise FileUploadError("Choose at least one file to upload")
     if len(files) > limits.MAX_FILES_PER_REQUEST:
@@ -139,6 +149,12 @@ def delete_file(file: File) -> None:
     file.delete()
     if path:
         transaction.on_commit(lambda: storage.delete(path))
+
+
+def delete_session_files(session_id: int) -> None:
+    """Remove a session's files, rows now and bytes once committed (a discarded session)."""
+    for file in File.objects.filter(session_id=session_id):
+        delete_file(file)
 
 
 def delete_unattached_files(*, older_than: timedelta = UNATTACHED_FILE_LIFETIME, batch: int = 500) -> int:

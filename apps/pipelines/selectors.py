@@ -111,3 +111,17 @@ def builder_state(pipeline: Pipeline, *, read_only: bool) -> dict[str, Any]:
         ],
         "versions": [version_summary(version) for version in pipeline_versions(pipeline)],
     }
+
+
+def takes_images(pipeline: Pipeline, team: Team) -> bool:
+    """Whether one of the pipeline's LLM nodes runs a model that accepts images (`supports_vision` in
+    the catalogue): the nodes that send a message's images to their model (llm_common.with_images)."""
+    model_ids = [
+        (node.get("params") or {}).get("llm_model_id")
+        for node in pipeline.data.get("nodes") or []
+        if node.get("type") == "llm"
+    ]
+    model_ids = [model_id for model_id in model_ids if isinstance(model_id, int)]
+    return bool(model_ids) and (
+        LlmProviderModel.objects.available_to(team).filter(pk__in=model_ids, supports_vision=True).exists()
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.validators import MinValueValidator
@@ -18,7 +20,23 @@ from apps.service_providers.llm.base import KNOWN_PARAMETERS
 from apps.service_providers.models import LlmProviderModel
 
 KEEP_SECRET_HELP = "Leave empty to keep the current value."
+URL_SETTING = re.compile(r"(^|_)(url|endpoint)($|_)")
 REENTER_SECRET_ERROR = "Enter the key again to connect to a new address."
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not a usable http(s) URL, or None."""
+    example = "Enter a full address starting with http:// or https://, e.g. https://api.example.com/v1"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return f"This is not a valid URL. {example}."
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"This is not an http(s) URL. {example}."
+    if not parts.hostname or any(character.isspace() for character in value):
+        return f"This URL has no valid host name. {example}."
+    return None
 
 
 def _same_address(old: Any, new: Any) -> bool:
@@ -93,6 +111,7 @@ class ProviderForm(forms.Form):
             for name in settings_model.model_fields
             if cleaned.get(name) not in (None, "") or settings_model.model_fields[name].annotation is bool
         }
+        self._check_urls(submitted)
         self._require_secrets_for_a_new_address(submitted)
         try:
             self.settings = settings_model.model_validate(merge_secrets(settings_model, submitted, self.stored_config))
@@ -106,6 +125,16 @@ class ProviderForm(forms.Form):
                     continue  # the form field already said what is wrong
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
+
+    def _check_urls(self, submitted: dict[str, Any]) -> None:
+        """A base URL or endpoint is an http(s) URL with a host, else a field error (not a failure
+        at the first chat)."""
+        for name in self.provider_type.settings_model.address_field_names():
+            value = submitted.get(name)
+            if not (name in self.fields and URL_SETTING.search(name) and isinstance(value, str) and value):
+                continue
+            if (problem := url_problem(value)) is not None:
+                self.add_error(name, problem)
 
     def _require_secrets_for_a_new_address(self, submitted: dict[str, Any]) -> None:
         """A kept secret would otherwise follow a changed address to whatever host it now names."""
@@ -166,6 +195,16 @@ class TeamModelForm(LlmModelForm):
 
 class TestConnectionForm(forms.Form):
     model = forms.ModelChoiceField(queryset=LlmProviderModel.objects.none(), required=False)
+    model_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Or type a model name",
+        help_text="As the provider's API names it (e.g. llama3.2 on Ollama); used instead of the list when given.",
+    )
+
+    def chosen_model(self) -> LlmProviderModel | str | None:
+        """The typed name, else the model chosen in the list (None: the default)."""
+        return self.cleaned_data.get("model_name") or self.cleaned_data.get("model")
 
     def __init__(self, *args: Any, models_queryset: QuerySet[LlmProviderModel] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

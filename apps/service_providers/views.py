@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.service_providers import actions, selectors
-from apps.service_providers.connection_tests import can_test_connection, check_provider_connection
+from apps.service_providers.connection_tests import NoModelToTest, can_test_connection, check_provider_connection
 from apps.service_providers.errors import ProviderError
 from apps.service_providers.exceptions import ProviderActionError
 from apps.service_providers.forms import ProviderForm, TestConnectionForm
@@ -133,9 +134,16 @@ def provider_test(request: TeamRequest, team_slug: str, kind_slug: str, pk: int)
     provider = get_team_object_or_404(kind.model, request.team, pk=pk)
     _require(request, kind, "change")
     test_form = _test_form(request, kind, provider, data=request.POST)
-    model = test_form.cleaned_data.get("model") if test_form is not None and test_form.is_valid() else None
+    model = test_form.chosen_model() if test_form is not None and test_form.is_valid() else None
     try:
         result = {"ok": True, "message": check_provider_connection(provider, kind, model)}
+    except NoModelToTest as error:
+        # Where to add one, besides typing a name (the form's text field).
+        result = {
+            "ok": False,
+            "message": str(error),
+            "add_model_url": reverse("service_providers:model_create", args=[team_slug]),
+        }
     except ProviderError as error:
         result = {"ok": False, "message": str(error)}
     if request.htmx:

@@ -214,25 +214,6 @@ def test_text_parts_are_joined_with_a_space(live_server, setup):
     assert fake.calls[0][-1].text == "Find a fish for me Barracuda"
 
 
-def test_an_image_part_is_refused_in_openais_shape(live_server, setup):
-    from openai import BadRequestError
-
-    from apps.experiments.models import ExperimentSession
-
-    _, chatbot, key = setup
-    content = [
-        {"type": "text", "text": "What is this?"},
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
-    ]
-    with pytest.raises(BadRequestError) as info, use_fake_llm("unseen"):
-        client_for(live_server, chatbot, key).chat.completions.create(
-            model="m", messages=[{"role": "user", "content": content}]
-        )
-    assert info.value.message.endswith("Only text messages are supported")
-    assert info.value.param == "messages[0].content[1]"
-    assert not ExperimentSession.objects.exists()
-
-
 def test_user_names_the_participant(live_server, setup):
     _, chatbot, key = setup
     client = client_for(live_server, chatbot, key)

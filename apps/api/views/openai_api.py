@@ -6,10 +6,13 @@ request's earlier messages become the session's history, its system messages are
 chatbot's prompt for this run (and stored), and the last user message is answered. The completion's
 id is the session's id, so `GET /api/sessions/<id>/` reads the conversation afterwards.
 `stream: true` answers with `chat.completion.chunk` server-sent events, one per token, then
-`data: [DONE]`. Content parts other than text (images) are refused with a 400, as in Open Chat Studio.
+`data: [DONE]`. Images (`image_url` parts holding base64 data URLs: `apps.api.openai_content`) are
+stored as files of the conversation and the last message's reach the chatbot's vision model as the
+attachments of that message (ADR 0015, 0026); a chatbot whose model does not accept images refuses
+them with a 400, "Only text messages are supported", as Open Chat Studio refuses every image.
 
 Errors are in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`), and a request that
-fails before its reply is stored (bad input, the model failing) leaves no session behind."""
+fails before its reply is stored (bad input, the model failing) leaves no session behind, nor files."""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -33,13 +38,27 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.authentication import api_caller
-from apps.api.chatbot_access import bot_error, chatbot_for, chatbot_version, check_message_size, start_api_session
+from apps.api.chatbot_access import (
+    PayloadTooLarge,
+    bot_error,
+    chatbot_for,
+    chatbot_version,
+    check_message_size,
+    start_api_session,
+)
+from apps.api.openai_content import TEXT_ONLY, MessageContent, read_content
 from apps.api.resource_serializers import MESSAGE_TYPES
 from apps.api.schema_types import ChatCompletionResponseSerializer
 from apps.chat.models import ChatMessage
 from apps.conversations.bot import BotError, BotReply, history_messages, respond
 from apps.conversations.streaming import reply_stream
+from apps.experiments.models import Experiment, ExperimentSession
+from apps.experiments.selectors import serving_version
 from apps.experiments.sessions import add_messages, discard_session
+from apps.files.actions import store_files
+from apps.files.exceptions import FileUploadError
+from apps.files.limits import megabytes
+from apps.pipelines.selectors import takes_images
 from apps.utils import storable
 
 SYSTEM_ROLES = ("system", "developer")
@@ -62,7 +81,7 @@ OPENAI_ERRORS = {
         (400, "Bad input (the field is in `param`); nothing is stored"),
         (401, "No valid API key"),
         (404, "Unknown chatbot or version"),
-        (413, "The last message is too long"),
+        (413, "The last message is too long, or the request (its images) too large"),
         (429, "Too many requests; retry after `Retry-After` seconds"),
         (502, "The chatbot could not answer; nothing is stored"),
     ]
@@ -72,7 +91,9 @@ OPENAI_ERRORS = {
 class ChatMessageInSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=["system", "developer", "user", "assistant", "tool"])
     content = serializers.JSONField(
-        help_text="Text, or a list of text parts (joined with a space); other parts, such as images, are refused"
+        help_text="Text, or a list of parts: text parts (joined with a space) and, in user messages, image_url "
+        "parts holding base64 data URLs (PNG, JPEG, GIF, WebP; at most 4 a message, 3.75 MB each) when the "
+        "chatbot's model accepts images"
     )
 
 
@@ -123,26 +144,6 @@ def _usage(reply: BotReply) -> dict[str, int]:
     }
 
 
-def _text(content, index: int) -> str:
-    """A message's text: its content, or its text parts joined with a space (as OpenAI reads them).
-    Images and other parts are refused, as Open Chat Studio does, rather than dropped unseen."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = []
-        for number, part in enumerate(content):
-            field = f"messages[{index}].content[{number}]"
-            if isinstance(part, dict) and part.get("type", "text") != "text":
-                raise ValidationError({field: ["Only text messages are supported"]})
-            text = part.get("text", "") if isinstance(part, dict) else None
-            if not isinstance(text, str):
-                field += ".text" if isinstance(part, dict) else ""
-                raise ValidationError({field: ["A content part is an object whose text is a string"]})
-            texts.append(text)
-        return " ".join(texts)
-    raise ValidationError({f"messages[{index}].content": ["Message content must be text or a list of text parts"]})
-
-
 def openai_exception_handler(error: Exception, context: dict) -> Response | None:
     """The API's error answer, reshaped as OpenAI's SDKs expect it."""
     response = storable.exception_handler(error, context)
@@ -186,25 +187,35 @@ class ChatCompletions(APIView):
         responses={200: ChatCompletionResponseSerializer, **OPENAI_ERRORS},
     )
     def post(self, request: Request, experiment_id: str, version: int | None = None):
+        try:
+            request.data  # noqa: B018 - read here, so a body over the limit is answered in OpenAI's shape
+        except RequestDataTooBig:
+            limit = megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+            raise PayloadTooLarge(
+                f"The request is larger than {limit}, the most accepted: send smaller images"
+            ) from None
         if (refused := _too_many_messages(request)) is not None:
             return refused
         serializer = ChatCompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        messages = [(m["role"], _text(m["content"], index)) for index, m in enumerate(data["messages"])]
+        contents = [read_content(m["content"], index) for index, m in enumerate(data["messages"])]
+        messages = [(m["role"], content.text) for m, content in zip(data["messages"], contents, strict=True)]
         if messages[-1][0] != "user":
             raise ValidationError({"messages": ["The last message must be from the user"]})
         check_message_size(messages[-1][1])
         team = api_caller(request).team
         experiment = chatbot_for(team, experiment_id)
         served = chatbot_version(experiment, version) if version is not None else None
+        _check_images(data["messages"], contents, served or serving_version(experiment))
         # System (and developer) messages are the caller's instructions for this run: added to the
         # chatbot's prompt and stored with the conversation, but not part of the model's history.
         system = "\n\n".join(text for role, text in messages[:-1] if role in SYSTEM_ROLES)
         turns = [(MESSAGE_TYPES[role], text) for role, text in messages[:-1] if role in ("user", "assistant")]
         stored = [
-            (ChatMessage.Type.SYSTEM if role in SYSTEM_ROLES else MESSAGE_TYPES.get(role), text)
-            for role, text in messages[:-1]
+            (ChatMessage.Type.SYSTEM if role in SYSTEM_ROLES else MESSAGE_TYPES[role], text, content)
+            for (role, text), content in zip(messages[:-1], contents[:-1], strict=True)
+            if role in SYSTEM_ROLES or role in MESSAGE_TYPES  # a tool's message is not stored
         ]
         run_options: dict[str, Any] = {
             "version": served,
@@ -214,7 +225,10 @@ class ChatCompletions(APIView):
         model_name = data.get("model") or experiment.name
         identifier = data.get("user") or None
         started = timezone.now()
-        session = _new_session(request, experiment, [(kind, text) for kind, text in stored if kind], identifier)
+        session = _new_session(request, experiment, stored, identifier, started)
+        if contents[-1].images:
+            # The last message's images go to the run as that message's attachments (ADR 0015).
+            run_options["attachments"] = _discarding_on_failure(session, started, _store_images, session, contents[-1])
         # The session's id, as Open Chat Studio answers: `GET /api/sessions/<id>/` reads the conversation.
         completion_id = str(session.public_id)
         if data["stream"]:
@@ -255,10 +269,57 @@ class ChatCompletions(APIView):
         )
 
 
-def _new_session(request: Request, experiment, turns: list[tuple[str, str]], identifier: str | None):
+def _check_images(messages: list[dict], contents: list[MessageContent], version: Experiment) -> None:
+    """Images come in user messages, to a chatbot whose model takes them, else a 400."""
+    for index, (message, content) in enumerate(zip(messages, contents, strict=True)):
+        if content.images and message["role"] != "user":
+            raise ValidationError({f"messages[{index}].content": ["Images are accepted in user messages only"]})
+    if any(content.images for content in contents) and not takes_images(version.pipeline, version.team):
+        raise ValidationError({"messages": [TEXT_ONLY]})  # as Open Chat Studio answers every image
+
+
+def _new_session(
+    request: Request,
+    experiment,
+    turns: list[tuple[str, str, MessageContent]],
+    identifier: str | None,
+    started: datetime,
+) -> ExperimentSession:
     session = start_api_session(request, experiment, identifier=identifier)
-    add_messages(session=session, messages=turns)
+    _discarding_on_failure(session, started, _add_turns, session, turns)
     return session
+
+
+def _add_turns(session: ExperimentSession, turns: list[tuple[str, str, MessageContent]]) -> None:
+    """The earlier messages, each with its images as stored files (the model saw them when the
+    client first sent them; this request's run sends only the last message's)."""
+    rows = add_messages(session=session, messages=[(kind, text) for kind, text, _ in turns])
+    for row, (_, _, content) in zip(rows, turns, strict=True):
+        if content.images:
+            row.attachments = _store_images(session, content)
+            row.save(update_fields=["attachments"])
+
+
+def _store_images(session: ExperimentSession, content: MessageContent) -> list[dict[str, Any]]:
+    """The message's images stored as files of the session (team-scoped, private), as attachments."""
+    files = [SimpleUploadedFile(image.name, image.data, image.content_type) for image in content.images]
+    try:
+        stored = store_files(session=session, files=files)
+    except FileUploadError as error:  # over the session's quota, say: 413, in OpenAI's shape
+        refused = APIException(error.message, code="image_refused")
+        refused.status_code = error.status_code
+        raise refused from error
+    return [file.as_attachment() for file in stored]
+
+
+def _discarding_on_failure(session: ExperimentSession, started: datetime, work, *args):
+    """`work(*args)`, discarding the session (messages, files, new participant) if it fails."""
+    try:
+        return work(*args)
+    except Exception:
+        with contextlib.suppress(DatabaseError):
+            discard_session(session=session, created_since=started)
+        raise
 
 
 async def _stream(

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
+# A stop string the model cannot write (Gemma's end-of-text token is never rendered as text): sent so
+# that the server's default stop strings, which end plain replies, do not cut structured ones.
+NEVER_WRITTEN = "<eos>"
+STRUCTURED_OUTPUT_TOKENS = DEFAULT_MAX_REPLY_TOKENS
+
 
 @functools.cache  # one class: a pydantic model class is costly to build on every call
 def _local_chat_model_class() -> Any:
@@ -28,10 +33,22 @@ def _local_chat_model_class() -> Any:
     class LocalChatOpenAI(ChatOpenAI):
         """Structured output always by JSON schema: llama.cpp turns the schema into a grammar and
         constrains decoding, so routers and extraction get valid JSON by construction. A tiny model
-        asked for a tool call (function_calling) or for free JSON (json_mode) often answers with prose."""
+        asked for a tool call (function_calling) or for free JSON (json_mode) often answers with prose.
+
+        Two things cut such an answer short, measured with the bundled model (an LLM router's answer
+        to "My invoice is wrong" was " "; to "Hello", 52 tokens for `{ "route": "weather"}`):
+        - the grammar lets whitespace, newlines included, stand between JSON tokens (llama.cpp's
+          `space` rule: up to two newlines and 20 spaces or tabs), and the transcript template's
+          default stop strings ("\n\n", "\nUser:", …) end the answer at the first blank line. A
+          structured call sends a stop string of its own, so the server's defaults do not apply;
+        - the whitespace counts against `max_tokens` (a router node's 40, say), and the reply ends
+          at the limit before its closing brace. A structured call gets at least
+          STRUCTURED_OUTPUT_TOKENS; the grammar ends the answer when the JSON is complete."""
 
         def with_structured_output(self, schema: Any = None, *, method: str = "json_schema", **kwargs: Any) -> Any:
-            return super().with_structured_output(schema, method="json_schema", **kwargs)
+            update = {"stop": [NEVER_WRITTEN], "max_tokens": max(self.max_tokens or 0, STRUCTURED_OUTPUT_TOKENS)}
+            constrained = self.model_copy(update=update)
+            return ChatOpenAI.with_structured_output(constrained, schema, method="json_schema", **kwargs)
 
     return LocalChatOpenAI
 

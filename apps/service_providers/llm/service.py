@@ -98,9 +98,9 @@ def get_embeddings(provider: LlmProvider, model: EmbeddingProviderModel | str) -
         return provider_type.build_embeddings(provider_type.parse_settings(provider.config), model_name)
 
 
-def try_chat_model(provider: LlmProvider, model: LlmProviderModel | str) -> str:
+def try_chat_model(provider: LlmProvider, model: LlmProviderModel | str, *, timeout: float = 30) -> str:
     """One minimal real call with the saved settings; a short message for the user, or ProviderError."""
-    options = CallOptions(max_tokens=16, temperature=0, max_retries=1, timeout=30)
+    options = CallOptions(max_tokens=16, temperature=0, max_retries=1, timeout=timeout)
     model_name = model if isinstance(model, str) else model.name
     chat_model = get_chat_model(provider, model, options)
     started = time.perf_counter()

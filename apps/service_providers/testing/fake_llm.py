@@ -1,7 +1,8 @@
 """A fake chat model for the code base's tests, installed at the one seam (llm.service).
 
 Scripted replies are played in order: a string, an AIMessage (e.g. with tool calls), a dict (a
-structured-output answer), an exception (to raise), or ECHO (repeat the last human message). When the
+structured-output answer), an exception (to raise), ECHO (repeat the last human message), or a
+function of the call's messages that returns one of those (a model that tells what it was sent). When the
 script runs out, the model echoes. Replies stream word by word; usage metadata counts words, so cost
 and token accounting can be tested too. Every call's messages are kept in `calls`."""
 
@@ -59,6 +60,8 @@ class FakeChatModel(BaseChatModel):
             if self.record_calls:
                 self.calls.append(list(messages))
             reply = self.script.pop(0) if self.script else ECHO
+        if callable(reply):
+            reply = reply(messages)
         if isinstance(reply, BaseException):
             raise reply
         if reply is ECHO:
