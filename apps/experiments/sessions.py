@@ -14,7 +14,6 @@ from django.utils import timezone
 from apps.chat.models import Chat, ChatMessage
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.files.actions import delete_session_files
 from apps.participants.actions import ParticipantActionError, get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
 from apps.teams.models import Membership
@@ -87,9 +86,9 @@ def add_messages(*, session: ExperimentSession, messages: Iterable[tuple[str, st
 def discard_session(*, session: ExperimentSession, created_since: datetime) -> None:
     """Remove a session whose request failed before a reply was stored (a streamed OpenAI request
     has answered 200 by then, so it cannot roll back): its chat and messages, and the participant
-    and participant data the request created (at or after `created_since`) when nothing else uses them,
-    and its files (an OpenAI client's images), bytes included."""
-    delete_session_files(session.pk)
+    and participant data the request created (at or after `created_since`) when nothing else uses them.
+    Its files are the caller's to delete first (`files.actions.delete_session_files`: files sit above
+    sessions in the layers, ADR 0024)."""
     ExperimentSession.objects.filter(pk=session.pk).delete()
     Chat.objects.filter(pk=session.chat_id).delete()  # with its messages
     new_data = ParticipantData.objects.filter(participant_id=session.participant_id, created_at__gte=created_since)

@@ -55,7 +55,7 @@ from apps.conversations.streaming import reply_stream
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import serving_version
 from apps.experiments.sessions import add_messages, discard_session
-from apps.files.actions import store_files
+from apps.files.actions import delete_session_files, store_files
 from apps.files.exceptions import FileUploadError
 from apps.files.limits import megabytes
 from apps.pipelines.selectors import takes_images
@@ -243,13 +243,13 @@ class ChatCompletions(APIView):
         except BotError as error:
             # A failed request leaves nothing behind. Not one transaction around the run: that would
             # hold a pooled connection while the model answers, which no other channel does (ADR 0011).
-            discard_session(session=session, created_since=started)
+            _discard(session, started)
             raise bot_error(error) from error
         except Exception:
             # Any other failure (the database going away mid-run) leaves nothing behind either, when
             # the database lets us clean up; the error itself is answered as it would have been.
             with contextlib.suppress(DatabaseError):
-                discard_session(session=session, created_since=started)
+                _discard(session, started)
             raise
         return Response(
             {
@@ -318,7 +318,7 @@ def _discarding_on_failure(session: ExperimentSession, started: datetime, work, 
         return work(*args)
     except Exception:
         with contextlib.suppress(DatabaseError):
-            discard_session(session=session, created_since=started)
+            _discard(session, started)
         raise
 
 
@@ -361,3 +361,9 @@ async def _stream(
     if include_usage and reply is not None:
         yield chunk([], usage=_usage(reply))
     yield b"data: [DONE]\n\n"
+
+
+def _discard(session: ExperimentSession, started: datetime) -> None:
+    """A failed request leaves nothing behind: its session and what it created, its images' bytes too."""
+    delete_session_files(session.pk)
+    discard_session(session=session, created_since=started)
