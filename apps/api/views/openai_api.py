@@ -27,7 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -354,7 +354,7 @@ async def _stream(
         elif event.kind == "done":
             reply = event.reply
         elif event.kind == "error":
-            await sync_to_async(discard_session)(session=session, created_since=started)
+            await sync_to_async(_discard)(session, started)
             message = str(event.error) if event.error else "The chatbot could not answer"
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
     yield delta({}, "stop")
@@ -363,6 +363,7 @@ async def _stream(
     yield b"data: [DONE]\n\n"
 
 
+@transaction.atomic
 def _discard(session: ExperimentSession, started: datetime) -> None:
     """A failed request leaves nothing behind: its session and what it created, its images' bytes too."""
     delete_session_files(session.pk)
