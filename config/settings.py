@@ -387,6 +387,9 @@ CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
 FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
 FAKE_LLM_STAMPED_TOKENS = env.int("FAKE_LLM_STAMPED_TOKENS", default=0)  # streamed replies carry send times
+# Benchmarks only: /bench/baseline/ is served and calls the OpenAI-compatible server at this URL
+# (bench/fake_openai.py), to compare a message with the model behind HTTP, in production settings.
+BENCH_BASELINE_MODEL_URL = env("BENCH_BASELINE_MODEL_URL", default="")
 # tiktoken's encodings are written here from a bundled package (apps/service_providers/tokens.py),
 # never downloaded; a project folder rather than the shared temp directory.
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / "var" / "tiktoken"))
