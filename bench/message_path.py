@@ -12,7 +12,7 @@ in the model to its arrival at an OpenAI-SDK-style streaming client. Finally, as
 runs: production settings, the model behind HTTP (bench/fake_openai.py, an instant OpenAI-compatible
 server in another process) and API-channel conversations of 20 turns, against the baseline view making
 the same HTTP model call: p50 above the baseline and the web process's CPU time per message
-(`--profile FILE` also writes a cProfile of the server's worker for that case). Uses the embedded
+(`--profile FILE` records that case's server, one worker, with py-spy: collapsed stacks). Uses the embedded
 database of `make run`; client and server share this machine's cores.
 """
 
@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,7 @@ import time
 
 import httpx
 import psutil
-from harness import REPO_ROOT, free_port, setup_django, start_server, stop_server
+from harness import REPO_ROOT, free_port, remove_team, setup_django, start_server, stop_server
 
 
 def _setup() -> None:
@@ -71,22 +72,6 @@ def _fixture(model_port: int):
     _, key = create_api_key(team=team, name="bench")
     chat = Chat.objects.create(team=team)
     return team, chatbot, http_chatbot, key, chat
-
-
-def _remove(team) -> None:
-    """Delete the bench team; sessions and chatbots protect their chats and pipelines, so go leaf first."""
-    from apps.chat.models import Chat
-    from apps.experiments.models import Experiment, ExperimentSession
-    from apps.pipelines.models import Pipeline
-    from apps.trace.writer import flush_traces
-
-    flush_traces()  # traces still queued in this process would name the pipelines deleted below
-    ExperimentSession.objects.filter(team=team).delete()
-    Chat.objects.filter(team=team).delete()
-    Experiment.objects.filter(team=team, working_version__isnull=False).delete()
-    Experiment.objects.filter(team=team).delete()
-    Pipeline.objects.filter(team=team).delete()
-    team.delete()
 
 
 class ApiConversation:
@@ -143,7 +128,7 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
     return done / duration, errors
 
 
-def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+def _start_server(extra_env: dict[str, str], workers: int, wrapper: list[str] = ()) -> tuple[subprocess.Popen, str]:
     env = {
         "FAKE_LLM": "1",
         "DEBUG": "0",  # as production runs: no per-query debug records
@@ -156,7 +141,7 @@ def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.P
         "DB_POOL_MIN_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "20"),
         **extra_env,
     }
-    return start_server(env, workers)
+    return start_server(env, workers, wrapper)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -311,7 +296,11 @@ def _http_model(args, http_chatbot, key, chat, model_port: int) -> None:
     20 turns: p50 above the baseline view (same HTTP model call, same two inserts) and the web
     process's CPU per message."""
     fake = subprocess.Popen([sys.executable, str(REPO_ROOT / "bench" / "fake_openai.py"), str(model_port)])
-    server, base = _start_server(_production_env(model_port), args.workers)
+    wrapper = []
+    if args.profile:  # py-spy (a dev tool, not a dependency) samples the server's threads, native code too
+        py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+        wrapper = [py_spy, "record", "--format", "raw", "--rate", "500", "--output", args.profile, "--"]
+    server, base = _start_server(_production_env(model_port), 1 if args.profile else args.workers, wrapper)
     url = f"/channels/api/{http_chatbot.public_id}/incoming_message"
     paths = {
         "baseline view": lambda c: c.post(f"/bench/baseline/{chat.pk}/", json={"message": "Hi"}),
@@ -352,6 +341,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=10)
     parser.add_argument("--skip-slow", action="store_true", help="no 1-s-model measurements")
     parser.add_argument("--only-http", action="store_true", help="only the model-over-HTTP case")
+    parser.add_argument("--profile", help="record the model-over-HTTP case's server with py-spy into this file")
     args = parser.parse_args()
     _setup()
     model_port = free_port()
@@ -363,7 +353,7 @@ def main() -> None:
             _slow_model(args, chatbot, key)
         _http_model(args, http_chatbot, key, chat, model_port)
     finally:
-        _remove(team)
+        remove_team(team)
 
 
 if __name__ == "__main__":
