@@ -15,21 +15,21 @@ import importlib.util
 import logging
 import os
 import statistics
-import sys
 import time
+from typing import Any
 
 import httpx
 from harness import remove_team, setup_django
 
 
-def _handlers(extra: list[str]) -> dict[str, object]:
+def _handlers(extra: list[str]) -> dict[str, Any]:
     from asgiref.wsgi import WsgiToAsgi
     from django.core.asgi import get_asgi_application
     from django.core.wsgi import get_wsgi_application
 
     from config.asgi_routing import ApiHandler
 
-    handlers: dict[str, object] = {
+    handlers: dict[str, Any] = {
         "lean (API_MIDDLEWARE)": ApiHandler(),
         "Django ASGI, MIDDLEWARE": get_asgi_application(),
         "WSGI via WsgiToAsgi": WsgiToAsgi(get_wsgi_application()),
@@ -85,7 +85,7 @@ def main() -> None:
     setup_django()
     team, chatbot, key = _fixture()
     headers = {"X-api-key": key}
-    requests = {
+    requests: dict[str, dict[str, Any]] = {
         "404 under /api/": {"method": "GET", "url": "/api/nothing-here/"},
         "GET /api/experiments/": {"method": "GET", "url": "/api/experiments/", "headers": headers},
         "API channel message": {
@@ -110,4 +110,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

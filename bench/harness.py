@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], workers: int = 1, wrapper: list[str] = ()) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict[str, str], workers: int = 1, wrapper: Sequence[str] = ()) -> tuple[subprocess.Popen, str]:
     """uvicorn serving the platform with `env` added to this process's environment (under the
     `wrapper` command, a profiler, if given); returns once /health/ answers."""
     port = free_port()

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 import httpx
 import psutil
@@ -128,7 +129,7 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
     return done / duration, errors
 
 
-def _start_server(extra_env: dict[str, str], workers: int, wrapper: list[str] = ()) -> tuple[subprocess.Popen, str]:
+def _start_server(extra_env: dict[str, str], workers: int, wrapper: Sequence[str] = ()) -> tuple[subprocess.Popen, str]:
     env = {
         "FAKE_LLM": "1",
         "DEBUG": "0",  # as production runs: no per-query debug records
@@ -299,15 +300,16 @@ def _http_model(args, http_chatbot, key, chat, model_port: int) -> None:
     wrapper = []
     if args.profile:  # py-spy (a dev tool, not a dependency) samples the server's threads, native code too
         py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
-        wrapper = [py_spy, "record", "--format", "raw", "--rate", "500", "--output", args.profile, "--"]
+        wrapper = [py_spy, "record", "--format", "raw", "--rate", "200", "--output", args.profile, "--"]
     server, base = _start_server(_production_env(model_port), 1 if args.profile else args.workers, wrapper)
     url = f"/channels/api/{http_chatbot.public_id}/incoming_message"
-    paths = {
+    paths: dict[str, Callable[[httpx.Client], httpx.Response]] = {
         "baseline view": lambda c: c.post(f"/bench/baseline/{chat.pk}/", json={"message": "Hi"}),
         "API channel, 20 turns": ApiConversation(url, {"X-api-key": key}, length=20),
     }
     try:
-        results, cpu = {}, {}
+        results: dict[str, list[float]] = {}
+        cpu: dict[str, float] = {}
         with httpx.Client(base_url=base, timeout=60) as client:
             for label, send in paths.items():
                 for _ in range(10):

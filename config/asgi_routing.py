@@ -36,7 +36,7 @@ from django.urls import resolve, set_urlconf
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
-Handler = Callable[[HttpRequest], HttpResponseBase]
+Handler = Callable[[HttpRequest], Any]  # a response (convert_exception_to_response is typed for async too)
 
 
 def is_api_path(scope: Mapping[str, Any]) -> bool:
@@ -92,7 +92,13 @@ class ApiHandler(ASGIHandler):
         response = self.chain(request)
         request.close()  # uploaded files: the view is done with them
         if response.status_code >= 400:
-            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+            log_response(
+                "%s: %s",
+                response.reason_phrase,
+                request.path,
+                response=response,
+                request=request,  # type: ignore[arg-type]
+            )
         return response
 
     def view_response(self, request: HttpRequest) -> HttpResponseBase:

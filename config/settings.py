@@ -350,6 +350,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # One INFO line per provider call ("HTTP Request: POST …"): noise, and a log write per message.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},  # the OpenAI SDK's own copy of httpx
     },
 }
 SITE_NAME = env("SITE_NAME", default="Chat Studio")

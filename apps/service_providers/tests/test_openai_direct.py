@@ -1,6 +1,8 @@
 """Chat completions sent without the SDK's request transform are the SDK's requests, byte for byte,
 and come back as the SDK's responses (ADR 0021)."""
 
+from typing import Any
+
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
@@ -36,7 +38,7 @@ CONVERSATION = [
 
 
 def build(fake_server, *, streaming: bool = False):
-    provider = LlmProviderFactory(type="openai", config={"api_key": "sk-abc", "base_url": fake_server.url + "/v1"})
+    provider: Any = LlmProviderFactory(type="openai", config={"api_key": "sk-abc", "base_url": fake_server.url + "/v1"})
     model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
     return get_chat_model(provider, model, CallOptions(temperature=0.3, max_retries=0, timeout=5, streaming=streaming))
 
