@@ -97,9 +97,12 @@ def main() -> None:
     }
     handlers = _handlers(args.extra)
     results: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.rounds):
+    labels = list(handlers)
+    for round_number in range(args.rounds):
+        order = labels[round_number % len(labels) :] + labels[: round_number % len(labels)]  # none always first
         for kind, request in requests.items():
-            for label, app in handlers.items():
+            for label in order:
+                app = handlers[label]
                 results.setdefault((kind, label), []).append(asyncio.run(_p50(app, request, args.requests)))
     print(f"p50 ms, median of {args.rounds} rounds of {args.requests} sequential requests, in process")
     for kind in requests:

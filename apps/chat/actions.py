@@ -25,8 +25,10 @@ def insert_reply_and_touch(reply: ChatMessage, session: Model, fields: list[str]
         assignments.append(f'"{field.column}" = %s')
         update_values.append(field.get_db_prep_save(getattr(session, field.attname), connection))
     columns, insert_values = sql_rows.saved_values(reply)
+    session_key = f'"{session_model._meta.pk.column}"'
     sql = (
-        f'WITH touched AS (UPDATE {sql_rows.table(session_model)} SET {", ".join(assignments)} WHERE "id" = %s) '
+        f"WITH touched AS (UPDATE {sql_rows.table(session_model)} SET {', '.join(assignments)} "
+        f"WHERE {session_key} = %s) "
         f"INSERT INTO {sql_rows.table(ChatMessage)} ({', '.join(columns)}) "
         f'VALUES ({", ".join(["%s"] * len(columns))}) RETURNING "id"'
     )
