@@ -8,33 +8,49 @@ as a channel's do; the first message of a conversation, which also creates the p
 session, is reported on its own line); sustained messages/s with 20 concurrent clients (API channel and
 baseline). Then, on a server whose fake model takes 1 s per reply: 200 concurrent conversations of
 three messages each (errors, latency, wall time), and the delay from each streamed token's send time
-in the model to its arrival at an OpenAI-SDK-style streaming client. Uses the embedded database of
-`make run`; client and server share this machine's cores.
+in the model to its arrival at an OpenAI-SDK-style streaming client. Finally, as a real deployment
+runs: production settings, the model behind HTTP (bench/fake_openai.py, an instant OpenAI-compatible
+server in another process) and API-channel conversations of 20 turns, against the baseline view making
+the same HTTP model call: p50 above the baseline and the web process's CPU time per message
+(`--profile FILE` records that case's server, one worker, with py-spy: collapsed stacks). Uses the embedded
+database of `make run`; client and server share this machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import logging
 import os
+import secrets
+import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 import httpx
-from harness import setup_django, start_server, stop_server
+import psutil
+from harness import REPO_ROOT, free_port, remove_team, setup_django, start_server, stop_server
 
 
 def _setup() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    # Production settings need real secrets; every server of this run shares them with this process,
+    # which encrypts the bench providers' settings.
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
+    if not os.environ.get("FIELD_ENCRYPTION_KEYS"):
+        os.environ["FIELD_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     setup_django()
 
 
-def _fixture():
-    """A bench team with a simple chatbot, an API key and a chat for the baseline."""
+def _fixture(model_port: int):
+    """A bench team with a simple chatbot, one more whose provider is the fake server on
+    `model_port`, an API key and a chat for the baseline."""
     from apps.api.keys import create_api_key
     from apps.chat.models import Chat
     from apps.experiments.actions import create_simple_chatbot
@@ -45,25 +61,18 @@ def _fixture():
     provider = LlmProvider.objects.create(team=team, type="openai", name="bench", config={"api_key": "x"})
     model = LlmProviderModel.objects.get(team=None, type="openai", name="gpt-4o-mini")
     chatbot = create_simple_chatbot(team=team, name="bench", prompt="Be brief.", provider=provider, model=model)
+    http_provider = LlmProvider.objects.create(
+        team=team,
+        type="openai",
+        name="bench over HTTP",
+        config={"api_key": "x", "base_url": f"http://127.0.0.1:{model_port}/v1"},
+    )
+    http_chatbot = create_simple_chatbot(
+        team=team, name="bench over HTTP", prompt="Be brief.", provider=http_provider, model=model
+    )
     _, key = create_api_key(team=team, name="bench")
     chat = Chat.objects.create(team=team)
-    return team, chatbot, key, chat
-
-
-def _remove(team) -> None:
-    """Delete the bench team; sessions and chatbots protect their chats and pipelines, so go leaf first."""
-    from apps.chat.models import Chat
-    from apps.experiments.models import Experiment, ExperimentSession
-    from apps.pipelines.models import Pipeline
-    from apps.trace.writer import flush_traces
-
-    flush_traces()  # traces still queued in this process would name the pipelines deleted below
-    ExperimentSession.objects.filter(team=team).delete()
-    Chat.objects.filter(team=team).delete()
-    Experiment.objects.filter(team=team, working_version__isnull=False).delete()
-    Experiment.objects.filter(team=team).delete()
-    Pipeline.objects.filter(team=team).delete()
-    team.delete()
+    return team, chatbot, http_chatbot, key, chat
 
 
 class ApiConversation:
@@ -120,7 +129,7 @@ def _throughput(base: str, send, clients: int, duration: float) -> tuple[float, 
     return done / duration, errors
 
 
-def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+def _start_server(extra_env: dict[str, str], workers: int, wrapper: Sequence[str] = ()) -> tuple[subprocess.Popen, str]:
     env = {
         "FAKE_LLM": "1",
         "DEBUG": "0",  # as production runs: no per-query debug records
@@ -133,7 +142,7 @@ def _start_server(extra_env: dict[str, str], workers: int) -> tuple[subprocess.P
         "DB_POOL_MIN_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "20"),
         **extra_env,
     }
-    return start_server(env, workers)
+    return start_server(env, workers, wrapper)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -256,6 +265,73 @@ def _slow_model(args, chatbot, key) -> None:
         stop_server(server)
 
 
+def _process_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) of the server process and its workers so far."""
+    root = psutil.Process(server.pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _production_env(model_port: int) -> dict[str, str]:
+    """DJANGO_ENV=production as a deployment runs it, on plain HTTP on loopback, with the baseline
+    view calling the fake provider too."""
+    return {
+        "DJANGO_ENV": "production",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "PROVIDERS_ALLOW_PRIVATE_ADDRESSES": "1",  # the fake provider is on loopback
+        "FAKE_LLM": "0",
+        "BENCH_BASELINE_MODEL_URL": f"http://127.0.0.1:{model_port}/v1",
+    }
+
+
+def _http_model(args, http_chatbot, key, chat, model_port: int) -> None:
+    """Production settings, the model behind HTTP in another process, API-channel conversations of
+    20 turns: p50 above the baseline view (same HTTP model call, same two inserts) and the web
+    process's CPU per message."""
+    fake = subprocess.Popen([sys.executable, str(REPO_ROOT / "bench" / "fake_openai.py"), str(model_port)])
+    wrapper = []
+    if args.profile:  # py-spy (a dev tool, not a dependency) samples the server's threads, native code too
+        py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+        wrapper = [py_spy, "record", "--format", "raw", "--rate", "200", "--output", args.profile, "--"]
+    server, base = _start_server(_production_env(model_port), 1 if args.profile else args.workers, wrapper)
+    url = f"/channels/api/{http_chatbot.public_id}/incoming_message"
+    paths: dict[str, Callable[[httpx.Client], httpx.Response]] = {
+        "baseline view": lambda c: c.post(f"/bench/baseline/{chat.pk}/", json={"message": "Hi"}),
+        "API channel, 20 turns": ApiConversation(url, {"X-api-key": key}, length=20),
+    }
+    try:
+        results: dict[str, list[float]] = {}
+        cpu: dict[str, float] = {}
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for label, send in paths.items():
+                for _ in range(10):
+                    send(client)
+                started = _process_cpu(server)
+                results[label] = _latencies(client, send, args.requests)
+                cpu[label] = (_process_cpu(server) - started) / (args.requests + 10) * 1000
+        baseline_p50 = statistics.median(results["baseline view"])
+        print(
+            f"production settings, model over HTTP (another process), {args.workers} server worker(s), "
+            f"{args.requests} sequential requests per path"
+        )
+        print(f"{'path':<24}{'p50 ms':>9}{'p95 ms':>9}{'above baseline':>16}{'web CPU ms/msg':>16}")
+        for label, samples in results.items():
+            p50, p95 = _percentiles(samples)
+            print(f"{label:<24}{p50:>9.1f}{p95:>9.1f}{p50 - baseline_p50:>14.1f}ms{cpu[label]:>16.1f}")
+    finally:
+        stop_server(server)
+        fake.terminate()
+        fake.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
@@ -265,16 +341,21 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--streams", type=int, default=10)
-    parser.add_argument("--skip-slow", action="store_true", help="only the instant-model measurements")
+    parser.add_argument("--skip-slow", action="store_true", help="no 1-s-model measurements")
+    parser.add_argument("--only-http", action="store_true", help="only the model-over-HTTP case")
+    parser.add_argument("--profile", help="record the model-over-HTTP case's server with py-spy into this file")
     args = parser.parse_args()
     _setup()
-    team, chatbot, key, chat = _fixture()
+    model_port = free_port()
+    team, chatbot, http_chatbot, key, chat = _fixture(model_port)
     try:
-        _fast_paths(args, chatbot, key, chat)
-        if not args.skip_slow:
+        if not args.only_http:
+            _fast_paths(args, chatbot, key, chat)
+        if not (args.skip_slow or args.only_http):
             _slow_model(args, chatbot, key)
+        _http_model(args, http_chatbot, key, chat, model_port)
     finally:
-        _remove(team)
+        remove_team(team)
 
 
 if __name__ == "__main__":

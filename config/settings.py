@@ -352,6 +352,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # One INFO line per provider call ("HTTP Request: POST …"): noise, and a log write per message.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},  # the OpenAI SDK's own copy of httpx
     },
 }
 SITE_NAME = env("SITE_NAME", default="Chat Studio")
@@ -389,3 +392,6 @@ CHAT_CLAIM_LEASE_SECONDS = env.float("CHAT_CLAIM_LEASE_SECONDS", default=10.0)
 FAKE_LLM = env.bool("FAKE_LLM", default=False) and not IS_PRODUCTION
 FAKE_LLM_DELAY = env.float("FAKE_LLM_DELAY", default=0.0)
 FAKE_LLM_STAMPED_TOKENS = env.int("FAKE_LLM_STAMPED_TOKENS", default=0)  # streamed replies carry send times
+# Benchmarks only: /bench/baseline/ is served and calls the OpenAI-compatible server at this URL
+# (bench/fake_openai.py), to compare a message with the model behind HTTP, in production settings.
+BENCH_BASELINE_MODEL_URL = env("BENCH_BASELINE_MODEL_URL", default="")

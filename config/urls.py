@@ -40,7 +40,7 @@ urlpatterns = [
     path("a/<slug:team_slug>/", include(team_urls)),
 ]
 
-if settings.FAKE_LLM:  # benchmarks only (bench/message_path.py)
+if settings.FAKE_LLM or settings.BENCH_BASELINE_MODEL_URL:  # benchmarks only (bench/message_path.py)
     from apps.web.bench_views import baseline_message
 
     urlpatterns += [path("bench/baseline/<int:chat_id>/", baseline_message)]  # type: ignore[list-item]

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 from apps.conversations.bot import BotError, ConversationEnded, ReplyInProgress
 from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
-from apps.experiments.selectors import next_version_number
+from apps.experiments.selectors import next_version_number, session_with_participant
 from apps.experiments.sessions import (
     carry_participant_data,
     find_participant_with_data,
     start_session,
-    with_participant_data,
 )
 from apps.participants.actions import get_or_create_participant
 from apps.teams.config_cache import cached_config
-from apps.utils.prepared import PreparedQuery
 
 MAX_MESSAGE_CHARS = 10_000
 
@@ -84,34 +81,12 @@ def chatbot_version(experiment: Experiment, number: int) -> Experiment:
     return version
 
 
-def _sessions(team_id: int, public_id: uuid.UUID) -> QuerySet[ExperimentSession]:
-    sessions = ExperimentSession.objects.filter(team_id=team_id, public_id=public_id)
-    return with_participant_data(sessions).select_related("participant").order_by("pk")
-
-
-# Every API message reads its session (apps.utils.prepared).
-_CHATBOT_SESSION: PreparedQuery[ExperimentSession] = PreparedQuery(
-    lambda team_id, public_id, experiment_id: _sessions(team_id, public_id).filter(experiment_id=experiment_id)[:1],
-    team_id=int,
-    public_id=uuid.UUID,
-    experiment_id=int,
-)
-_TEAM_SESSION: PreparedQuery[ExperimentSession] = PreparedQuery(
-    lambda team_id, public_id: _sessions(team_id, public_id).select_related("experiment")[:1],
-    team_id=int,
-    public_id=uuid.UUID,
-)
-
-
 def session_for(team, public_id, experiment: Experiment | None = None) -> ExperimentSession:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFound("No such session") from None
-    if experiment is not None:
-        session = _CHATBOT_SESSION.first(team_id=team.pk, public_id=key, experiment_id=experiment.pk)
-    else:
-        session = _TEAM_SESSION.first(team_id=team.pk, public_id=key)
+    session = session_with_participant(team.pk, key, experiment.pk if experiment is not None else None)
     if session is None:
         raise NotFound("No such session")
     session.team = team  # the caller's, already loaded

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.api.models import TeamApiKey
+from apps.api.selectors import active_key_by_prefix
 from apps.teams.actions import lock_team
 from apps.teams.models import Membership, Team
-from apps.utils.prepared import PreparedQuery
 
 KEY_PREFIX = "cs_"
 
@@ -42,20 +42,12 @@ def create_api_key(*, team: Team, name: str, created_by=None) -> tuple[TeamApiKe
     return key, raw
 
 
-# Every API request runs this (apps.utils.prepared). The creator is read only when a request starts
-# a session for the key's participant.
-_ACTIVE_KEY_BY_PREFIX: PreparedQuery[TeamApiKey] = PreparedQuery(
-    lambda prefix: TeamApiKey.objects.select_related("team").filter(prefix=prefix, revoked_at=None).order_by("pk")[:1],
-    prefix=str,
-)
-
-
 def find_api_key(raw_key: str) -> TeamApiKey | None:
     """The active key matching `raw_key`, or None."""
     if not raw_key.startswith(KEY_PREFIX) or "." not in raw_key:
         return None
     prefix = raw_key[len(KEY_PREFIX) :].split(".", 1)[0]
-    key = _ACTIVE_KEY_BY_PREFIX.first(prefix=prefix)
+    key = active_key_by_prefix(prefix)
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
         return None
     return key

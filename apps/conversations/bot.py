@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from apps.chat.actions import insert_reply_and_touch
 from apps.chat.models import ChatMessage
+from apps.chat.selectors import recent_turns
 from apps.conversations import claims
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.experiments.selectors import served_version
@@ -31,8 +33,6 @@ from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
 from apps.utils import storable
-from apps.utils.prepared import PreparedQuery
-from apps.utils.single_statement import insert_and_update
 
 HISTORY_LIMIT = 200  # messages loaded for a run; history modes trim further
 ACTIVITY_FIELDS = ["first_activity_at", "last_activity_at", "updated_at"]  # written with every reply
@@ -247,19 +247,6 @@ def _store_human_message(
         return ChatMessage.objects.get(chat_id=session.chat_id, external_id=message_id), False
 
 
-# Every message reads its history (apps.utils.prepared).
-_RECENT_MESSAGES: PreparedQuery[tuple[str, str]] = PreparedQuery(
-    lambda chat_id, before_id: (
-        ChatMessage.objects.filter(chat_id=chat_id, id__lt=before_id)
-        .exclude(message_type=ChatMessage.Type.SYSTEM)
-        .order_by("-id")
-        .values_list("message_type", "content")[:HISTORY_LIMIT]
-    ),
-    chat_id=int,
-    before_id=int,
-)
-
-
 def history_messages(turns: Iterable[tuple[str, str]]) -> list[BaseMessage]:
     """(message type, text) pairs, oldest first, as the model's history: the participant's turns
     and the bot's."""
@@ -267,7 +254,7 @@ def history_messages(turns: Iterable[tuple[str, str]]) -> list[BaseMessage]:
 
 
 def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:
-    return history_messages(reversed(_RECENT_MESSAGES.all(chat_id=session.chat_id, before_id=before.id)))
+    return history_messages(reversed(recent_turns(session.chat_id, before.id, HISTORY_LIMIT)))
 
 
 def _transcriber(version: Experiment, repository: OrmRepository) -> Transcriber | None:
@@ -360,11 +347,7 @@ def _store_reply(
     if not changes.any:
         # Most replies change nothing but the session's activity times: one statement stores both.
         session.updated_at = timezone.now()
-        insert_and_update(
-            reply,
-            ExperimentSession.objects.filter(pk=session.pk),
-            **{field: getattr(session, field) for field in ACTIVITY_FIELDS},
-        )
+        reply = insert_reply_and_touch(reply, session, ACTIVITY_FIELDS)
     else:
         _store_reply_with_changes(session, reply, run, result, data, changes)
     return BotReply(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from apps.service_providers.models import LlmProvider, LlmProviderModel, TracePr
 from apps.service_providers.selectors import llm_models_for
 from apps.teams.config_cache import cached_config
 from apps.teams.models import Team
+from apps.utils import sql_rows
 
 # Content fields a person does not edit, so a version comparison does not list them.
 _HIDDEN_COMPARE_FIELDS = {"team", "public_id", "is_archived"}
@@ -301,3 +303,58 @@ def _linked_content(row) -> dict[str, Any] | None:
 def _label(name: str) -> str:
     field = Experiment._meta.get_field(name)
     return str(getattr(field, "verbose_name", name)).capitalize()
+
+
+# --- Read on every API message, written as SQL (apps/utils/sql_rows.py, ADR 0020) -------------------
+# The session with its participant and, in a LEFT JOIN, the participant's data for the session's
+# chatbot, as `sessions.with_participant_data(...).select_related("participant")` reads them;
+# `apps/experiments/tests/test_session_selectors.py` compares both.
+_SESSION_SQL = """
+    SELECT {session}, {participant}, d."id", d."data"{experiment_columns}
+    FROM {session_table} s
+    JOIN {participant_table} p ON p."id" = s."participant_id"
+    LEFT JOIN {data_table} d ON d."participant_id" = s."participant_id" AND d."experiment_id" = s."experiment_id"
+    {experiment_join}
+    WHERE s."team_id" = %s AND s."public_id" = %s{experiment_filter}
+    ORDER BY s."id" LIMIT 1
+"""
+
+
+def _session_sql(*, of_chatbot: bool) -> str:
+    return _SESSION_SQL.format(
+        session=sql_rows.columns(ExperimentSession, "s"),
+        participant=sql_rows.columns(Participant, "p"),
+        session_table=sql_rows.table(ExperimentSession),
+        participant_table=sql_rows.table(Participant),
+        data_table=sql_rows.table(ParticipantData),
+        experiment_columns="" if of_chatbot else ", " + sql_rows.columns(Experiment, "e"),
+        experiment_join="" if of_chatbot else f'JOIN {sql_rows.table(Experiment)} e ON e."id" = s."experiment_id"',
+        experiment_filter=' AND s."experiment_id" = %s' if of_chatbot else "",
+    )
+
+
+_CHATBOT_SESSION = _session_sql(of_chatbot=True)
+_TEAM_SESSION = _session_sql(of_chatbot=False)
+_DATA_FIELD = ParticipantData._meta.get_field("data")
+
+
+def session_with_participant(team_id: int, public_id: uuid.UUID, experiment_id: int | None = None):
+    """The team's session `public_id` (of chatbot `experiment_id` if given, else with its chatbot
+    loaded) with its participant, and `loaded_participant_data_id` / `loaded_participant_data` set
+    as `sessions.with_participant_data` annotates them; None if there is none."""
+    if experiment_id is not None:
+        rows = sql_rows.fetch(_CHATBOT_SESSION, [team_id, public_id, experiment_id])
+    else:
+        rows = sql_rows.fetch(_TEAM_SESSION, [team_id, public_id])
+    if not rows:
+        return None
+    row = rows[0]
+    session = sql_rows.instance(ExperimentSession, row)
+    position = sql_rows.width(ExperimentSession)
+    session.participant = sql_rows.instance(Participant, row, position)
+    position += sql_rows.width(Participant)
+    session.loaded_participant_data_id = row[position]  # type: ignore[attr-defined]
+    session.loaded_participant_data = sql_rows.db_value(_DATA_FIELD, row[position + 1])  # type: ignore[attr-defined]
+    if experiment_id is None:
+        session.experiment = sql_rows.instance(Experiment, row, position + 2)
+    return session

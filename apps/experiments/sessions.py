@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.chat.models import Chat, ChatMessage
@@ -16,9 +16,9 @@ from apps.experiments.exceptions import ChatbotActionError
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.participants.actions import ParticipantActionError, get_or_create_participant
 from apps.participants.models import Participant, ParticipantData
+from apps.participants.selectors import participant_with_data
 from apps.teams.models import Membership
 from apps.utils import storable
-from apps.utils.prepared import PreparedQuery
 
 
 def is_allowed(experiment: Experiment, participant: Participant, identifier: str | None = None) -> bool:
@@ -184,41 +184,12 @@ def _is_account_of(user: Any, participant: Participant) -> bool:
     )
 
 
-def _data_for_chatbot(relation: str, chatbot: Any) -> dict[str, Any]:
-    """Annotations reading, through `relation`, the participant's data for `chatbot` (a LEFT JOIN)."""
-    return {
-        "_data_for_chatbot": FilteredRelation(relation, condition=Q(**{f"{relation}__experiment": chatbot})),
-        "loaded_participant_data_id": F("_data_for_chatbot__id"),
-        "loaded_participant_data": F("_data_for_chatbot__data"),
-    }
-
-
-def with_participant_data(sessions: QuerySet[ExperimentSession]) -> QuerySet[ExperimentSession]:
-    """Sessions with their participant's data for the session's chatbot read in the same query (a
-    LEFT JOIN): `participant_data_for` then needs no query of its own."""
-    return sessions.annotate(**_data_for_chatbot("participant__data_sets", F("experiment")))
-
-
-# Each new API session looks its participant up (apps.utils.prepared).
-_PARTICIPANT_WITH_DATA: PreparedQuery[Participant] = PreparedQuery(
-    lambda team_id, platform, identifier, experiment_id: (
-        Participant.objects.filter(team_id=team_id, platform=platform, identifier=identifier)
-        .annotate(**_data_for_chatbot("data_sets", experiment_id))
-        .order_by("pk")[:1]
-    ),
-    team_id=int,
-    platform=str,
-    identifier=str,
-    experiment_id=int,
-)
-
-
 def find_participant_with_data(
     *, team_id: int, platform: str, identifier: str, experiment_id: int
 ) -> Participant | None:
     """The participant, if known, with their data for the chatbot; `carry_participant_data` hands
     that to a session started for them."""
-    return _PARTICIPANT_WITH_DATA.first(
+    return participant_with_data(
         team_id=team_id, platform=platform, identifier=identifier.strip(), experiment_id=experiment_id
     )
 

@@ -198,11 +198,12 @@ def test_edits_made_while_the_bot_answers_are_kept(team, chatbot, monkeypatch):
 
 
 def test_participant_data_read_with_the_session_needs_no_query_of_its_own(session, django_assert_num_queries):
-    from apps.experiments.sessions import participant_data_for, with_participant_data
+    from apps.experiments.selectors import session_with_participant
+    from apps.experiments.sessions import participant_data_for
     from apps.participants.models import ParticipantData
 
     def load():
-        return with_participant_data(ExperimentSession.objects.filter(pk=session.pk)).get()
+        return session_with_participant(session.team_id, session.public_id, session.experiment_id)
 
     assert load().loaded_participant_data_id is None  # no row yet: made on first use
     row = participant_data_for(load())

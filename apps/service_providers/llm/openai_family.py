@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from apps.service_providers.config_models import ProviderSettings
 from apps.service_providers.http import check_url_allowed, pinned_sdk_clients
 from apps.service_providers.llm.base import MAX_TOKENS, REASONING_EFFORT, CallOptions, LlmProviderType
+from apps.service_providers.llm.openai_direct import send_without_transform
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -52,13 +53,15 @@ def build_openai_compatible_model(
         check_url_allowed(base_url)  # a clear error when the model is built...
         clients = pinned_sdk_clients()  # ...and every connection checked and pinned (DNS rebinding)
     key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-    return (model_class or ChatOpenAI)(
+    chat_model = (model_class or ChatOpenAI)(
         api_key=SecretStr(key or "not-needed"),  # servers without auth still need a non-empty key for the SDK
         base_url=base_url or None,
         organization=organization or None,
         **clients,
         **openai_model_kwargs(model_name, options, accepted),
     )
+    sending: BaseChatModel = send_without_transform(chat_model)
+    return sending
 
 
 def build_openai_embeddings(
