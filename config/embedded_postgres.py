@@ -72,9 +72,9 @@ def ensure_server(directory: Path | None = None, database: str = DATABASE_NAME) 
         users = _live_users(directory)
         if os.getpid() not in users:
             _write_users(directory, [*users, os.getpid()])
-    if directory not in _registered:
-        _registered.add(directory)
-        atexit.register(release, directory)
+    if not _registered:
+        atexit.register(_release_all)
+    _registered.add(directory)
     if (directory, database) not in _databases_checked:
         _create_database(directory, database)
         _databases_checked.add((directory, database))
@@ -84,14 +84,17 @@ def ensure_server(directory: Path | None = None, database: str = DATABASE_NAME) 
 def release(directory: Path | None = None) -> None:
     """This process stops using the server; the last live user stops it."""
     directory = (directory or data_dir()).resolve()
-    if directory in _registered:
-        _registered.discard(directory)
-        atexit.unregister(release)  # released now: nothing left to do at exit
+    _registered.discard(directory)  # released now: nothing left to do for it at exit
     with _locked(directory):
         users = [pid for pid in _live_users(directory) if pid != os.getpid()]
         _write_users(directory, users)
         if not users:
             stop_server(directory)
+
+
+def _release_all() -> None:
+    for directory in list(_registered):
+        release(directory)
 
 
 def stop_server(directory: Path, mode: str = "fast") -> None:
