@@ -12,8 +12,12 @@ ASSET_SOURCES := $(shell find assets -type f 2>/dev/null) package-lock.json vite
 run: install assets  ## Set up and run the platform on the embedded default
 	$(PY) manage.py runplatform
 
+# Test processes (pytest-xdist): one per core, at most 4 (each has its own test database, browser and
+# local model server). `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
+
 test: install assets system-test-deps  ## Set up and run the whole test suite
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 	npm run --silent test
 
 lint: install node_modules/.installed  ## Ruff, import layers, mypy, ESLint, TypeScript
@@ -21,8 +25,8 @@ lint: install node_modules/.installed  ## Ruff, import layers, mypy, ESLint, Typ
 	$(VENV)/bin/ruff format --check .
 	@# The layers between the apps (pyproject.toml [tool.importlinter], ADR 0024).
 	$(VENV)/bin/lint-imports
-	@# Type checking imports settings but never connects: a dummy URL keeps the embedded database stopped.
-	DATABASE_URL=postgres://typecheck@127.0.0.1:1/unused $(VENV)/bin/mypy apps config bench
+	@# Type checking imports the settings, which start nothing (ADR 0023).
+	$(VENV)/bin/mypy apps config bench
 	npm run --silent lint
 	npm run --silent type-check
 

@@ -12,6 +12,23 @@ from apps.utils.batch_writer import write_inline
 from apps.utils.browser import CHROMIUM_FLAGS, chromium_path
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """pytest-django's hook before the test databases are set up (the parallel suffix gives each xdist
+    worker its own). Importing the settings starts nothing: start, or attach to, the embedded PostgreSQL
+    server here, once per worker; its lock file makes concurrent starts safe (ADR 0023)."""
+    from django.conf import settings
+
+    from config.embedded_postgres import ensure_embedded_database
+
+    ensure_embedded_database()
+    # A commit of the disposable test database does not wait for its WAL to reach the disk: a crash
+    # could lose the last commits, never corrupt anything. Transactional tests commit every statement,
+    # and their flush truncates every table and rebuilds content types, permissions and roles.
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def _no_client_address_limits(settings):
     """The per-address limits count every test's requests from 127.0.0.1 in one shared cache; the

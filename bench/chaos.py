@@ -84,6 +84,9 @@ def _setup_django(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+    from config.embedded_postgres import ensure_embedded_database
+
+    ensure_embedded_database()  # importing the settings starts nothing
 
 
 def _fixture() -> tuple[str, str]:

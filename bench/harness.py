@@ -23,6 +23,9 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from config.embedded_postgres import ensure_embedded_database
+
+    ensure_embedded_database()  # importing the settings starts nothing
 
 
 def free_port() -> int:

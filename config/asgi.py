@@ -12,7 +12,9 @@ django_application = get_asgi_application()  # runs django.setup(): import proje
 
 from config.asgi_routing import ApiHandler, is_api_path  # noqa: E402
 from config.broker import ensure_embedded_broker  # noqa: E402
+from config.embedded_postgres import ensure_embedded_database  # noqa: E402
 
+ensure_embedded_database()  # on the embedded default, start PostgreSQL (importing the settings does not)
 ensure_embedded_broker()  # the web process queues tasks: on the embedded default, start the broker
 
 api_application = ApiHandler()

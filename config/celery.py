@@ -1,7 +1,7 @@
 """Celery application. Three queues: `chat` (replies, latency-sensitive), `background` (the default)
 and `evaluations` (long, bulk). Tasks are routed by the module that defines them. The broker speaks
 the Redis protocol: REDIS_URL, or the embedded Valkey server, which a worker or beat starts when it
-is not running yet (ADR 0002)."""
+is not running yet (ADR 0002); so is the embedded PostgreSQL server (ADR 0023)."""
 
 import os
 
@@ -29,7 +29,9 @@ app.autodiscover_tasks()
 def _start_process(sender=None, **kwargs) -> None:
     from config.broker import ensure_embedded_broker
     from config.db_pool import check_every_checkout
+    from config.embedded_postgres import ensure_embedded_database
 
+    ensure_embedded_database()  # on the embedded default; importing the settings starts nothing
     ensure_embedded_broker()
     check_every_checkout()  # survive a database restart without failing the next task
 

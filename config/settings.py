@@ -112,12 +112,16 @@ TEMPLATES = [
 ]
 
 # --- Database: external PostgreSQL (pgvector required) or the embedded one -------------------------
-if env("DATABASE_URL", default=""):
-    DATABASE_URL = env("DATABASE_URL")
-else:
-    from config.embedded_postgres import embedded_database_url
+# The embedded server is only named here; the processes that use it start it (manage.py, config/asgi.py
+# and wsgi.py, the Celery worker and beat, the test run: config.embedded_postgres.ensure_server), so
+# importing the settings starts nothing (ADR 0023).
+EMBEDDED_DATABASE = not env("DATABASE_URL", default="")
+if EMBEDDED_DATABASE:
+    from config.embedded_postgres import database_url
 
-    DATABASE_URL = embedded_database_url()
+    DATABASE_URL = database_url()
+else:
+    DATABASE_URL = env("DATABASE_URL")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

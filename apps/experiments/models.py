@@ -21,6 +21,17 @@ class ConsentForm(BaseTeamModel, VersionedModel):
     identifier_type = models.CharField(max_length=20, choices=[("email", "Email"), ("text", "Text")], default="email")
     confirmation_text = models.CharField(max_length=500, default="I agree")
 
+    VERSION_CONTENT_FIELDS = (
+        "team",
+        "is_archived",
+        "name",
+        "consent_text",
+        "capture_identifier",
+        "identifier_label",
+        "identifier_type",
+        "confirmation_text",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -32,6 +43,8 @@ class SourceMaterial(BaseTeamModel, VersionedModel):
     topic = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     material = models.TextField(help_text="Available to prompts as {source_material}")
+
+    VERSION_CONTENT_FIELDS = ("team", "is_archived", "topic", "description", "material")
 
     class Meta:
         ordering = ["topic"]
@@ -62,7 +75,26 @@ class Experiment(BaseTeamModel, VersionedModel):
     # Set on exactly one version of a chatbot: the one channels serve.
     is_published = models.BooleanField(default=False)
 
-    VERSION_BOOKKEEPING = (*VersionedModel.VERSION_BOOKKEEPING, "is_published")
+    # Publishing picks one version; a new version is never published by being copied.
+    VERSION_IDENTITY_FIELDS = (*VersionedModel.VERSION_IDENTITY_FIELDS, "is_published")
+    # The linked rows (pipeline, consent form, source material) are replaced by frozen copies of their
+    # own in copy_related_to; public_id is the chatbot's, shared by its versions.
+    VERSION_CONTENT_FIELDS = (
+        "team",
+        "is_archived",
+        "name",
+        "description",
+        "pipeline",
+        "seed_message",
+        "consent_form",
+        "source_material",
+        "voice_provider",
+        "synthetic_voice",
+        "trace_provider",
+        "participant_allowlist",
+        "file_uploads_enabled",
+        "public_id",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -29,7 +29,9 @@ class Pipeline(BaseTeamModel, VersionedModel):
     # so an edit in another tab is never silently overwritten.
     edit_revision = models.PositiveIntegerField(default=1)
 
-    VERSION_BOOKKEEPING = (*VersionedModel.VERSION_BOOKKEEPING, "edit_revision")
+    # The working copy's edit counter (stale-tab protection), not part of what a version freezes.
+    VERSION_IDENTITY_FIELDS = (*VersionedModel.VERSION_IDENTITY_FIELDS, "edit_revision")
+    VERSION_CONTENT_FIELDS = ("team", "is_archived", "name", "description", "data")
 
     class Meta:
         ordering = ["name"]

@@ -18,6 +18,7 @@ from apps.service_providers.models import (
     LlmProviderModel,
 )
 from apps.service_providers.usages import provider_usages
+from apps.teams.config_cache import bump_config_revision
 from apps.teams.models import Team
 
 
@@ -131,11 +132,17 @@ def sync_builtin_catalogue() -> None:
 
 def _sync_builtin(model: type[CatalogueEntry], listed: dict[tuple[str, str], dict[str, Any]]) -> None:
     stored = {(row.type, row.name): row for row in model.objects.filter(team=None)}
+    # New rows in one statement (the whole catalogue after a fresh migrate, or a flush between tests).
+    new_rows = [
+        model(team=None, type=type_slug, name=name, **values)
+        for (type_slug, name), values in listed.items()
+        if (type_slug, name) not in stored
+    ]
+    if model.objects.bulk_create(new_rows):
+        bump_config_revision(None)  # bulk_create sends no post_save: every team's cached config is stale
     for (type_slug, name), values in listed.items():
         row = stored.get((type_slug, name))
-        if row is None:
-            model.objects.create(team=None, type=type_slug, name=name, **values)
-        elif any(getattr(row, field) != value for field, value in values.items()):
+        if row is not None and any(getattr(row, field) != value for field, value in values.items()):
             # Only a changed row is saved: each save makes every team's cached configuration stale.
             for field, value in values.items():
                 setattr(row, field, value)

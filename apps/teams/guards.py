@@ -1,14 +1,16 @@
-"""Multi-tenancy guards, used by the guard tests: every model of ours is team-scoped (or exempt with a
-reason), and every team URL turns away anonymous users and members of other teams."""
+"""Guards, used by the guard tests: every model of ours is team-scoped (or exempt with a reason), every
+team URL turns away anonymous users and members of other teams, and every field of a versioned model
+is classified as version content or identity (apps/utils/versioning.py)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
@@ -33,6 +35,25 @@ def unscoped_models() -> list[str]:
         field = next((f for f in model._meta.fields if f.name == "team"), None)
         if field is None or field.null or getattr(field, "related_model", None) is not Team:
             problems.append(model._meta.label)
+    return problems
+
+
+def unclassified_version_fields(models: Iterable[type[Model]] | None = None) -> list[str]:
+    """Problems with the field classification of versioned models (all of ours unless `models`): a
+    concrete field that is neither version content nor identity, or both, and a classified name that
+    is no field of the model."""
+    from apps.utils.versioning import VersionedModel
+
+    problems = []
+    for model in apps.get_models() if models is None else models:
+        if not issubclass(model, VersionedModel):
+            continue
+        fields = {field.name for field in model._meta.concrete_fields}
+        content, identity = set(model.VERSION_CONTENT_FIELDS), set(model.VERSION_IDENTITY_FIELDS)
+        label = model._meta.label
+        problems += [f"{label}.{name}: neither content nor identity" for name in sorted(fields - content - identity)]
+        problems += [f"{label}.{name}: both content and identity" for name in sorted(content & identity)]
+        problems += [f"{label}.{name}: classified but not a field" for name in sorted((content | identity) - fields)]
     return problems
 
 

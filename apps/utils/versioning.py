@@ -3,7 +3,13 @@ consent forms, source material, collections).
 
 The working copy has `working_version = NULL` and is the only editable row; `create_version` copies it
 into a new row pointing back at it with the next number. Versions are archived, never deleted, so
-history and traces stay readable."""
+history and traces stay readable.
+
+Every concrete field of a versioned model is classified, explicitly, as content (what a version
+freezes: copied into each new version and compared between versions) or identity (the row's own
+identity and its place in the version history: set by versioning, never copied). The guard test
+(apps/utils/tests/test_guards_versioning.py, through `unclassified_version_fields`) fails for a field
+that is neither or both, so a new field cannot be left out of versions by accident."""
 
 from __future__ import annotations
 
@@ -19,8 +25,8 @@ class VersionedModel(models.Model):
     version_description = models.TextField(blank=True)
     is_archived = models.BooleanField(default=False)
 
-    # Fields that describe the row's place in the version history rather than its content.
-    VERSION_BOOKKEEPING: tuple[str, ...] = (
+    # The row's identity and its place in the version history: never copied into a version.
+    VERSION_IDENTITY_FIELDS: tuple[str, ...] = (
         "id",
         "working_version",
         "version_number",
@@ -28,6 +34,8 @@ class VersionedModel(models.Model):
         "created_at",
         "updated_at",
     )
+    # What a version freezes: each versioned model names every other field of its own here.
+    VERSION_CONTENT_FIELDS: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -37,11 +45,8 @@ class VersionedModel(models.Model):
         return self.working_version_id is None  # type: ignore[attr-defined]
 
     def content_fields(self) -> list[str]:
-        return [
-            field.name
-            for field in self._meta.concrete_fields
-            if field.name not in self.VERSION_BOOKKEEPING and not field.primary_key
-        ]
+        """VERSION_CONTENT_FIELDS, in the model's field order."""
+        return [field.name for field in self._meta.concrete_fields if field.name in self.VERSION_CONTENT_FIELDS]
 
     @transaction.atomic
     def create_version(self, description: str = ""):

@@ -52,7 +52,9 @@ class WorkerProcess:
                 command, cwd=settings.BASE_DIR, env=child_env, stdout=log, stderr=subprocess.STDOUT
             )
 
-    def wait_for_log(self, text: str, timeout: float = 30) -> None:
+    def wait_for_log(self, text: str, timeout: float = 120) -> None:
+        # Generous: a worker imports the whole project before its banner, which takes well over 30 s
+        # on a loaded 2-core machine running the suite in parallel (pytest-xdist).
         deadline = time.monotonic() + timeout
         while text not in self.output():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from celery.signals import worker_process_init
+from django.db import connection
 
 from apps.utils import batch_writer
 from apps.utils.batch_writer import BatchWriter
@@ -66,6 +67,10 @@ def test_synchronous_mode_writes_in_the_callers_thread(settings):
 @pytest.fixture
 def in_a_worker():
     """This process as a Celery worker child once its start signal ran (a web process again after)."""
+    # A worker child starts with no database connection; an earlier test in this process (the order
+    # differs from run to run under pytest-xdist) may have left one, which the writer's error path
+    # would check, and a test without database access may not touch it.
+    connection.close()
     assert not batch_writer.writing_inline()
     worker_process_init.send(sender=None)
     assert batch_writer.writing_inline()

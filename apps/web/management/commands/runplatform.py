@@ -21,6 +21,7 @@ from apps.web.demo import ensure_demo_chatbot, ensure_demo_data
 from apps.web.supervisor import BrokerWatch, Supervisor
 from config import embedded_valkey
 from config.broker import ensure_embedded_broker, release_embedded_broker, uses_embedded_broker
+from config.embedded_postgres import ensure_embedded_database
 
 
 class Command(BaseCommand):
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         if _port_in_use(host, port):
             raise CommandError(f"Port {port} on {host} is in use. Stop what runs there or set PORT=<another port>.")
+        # On the embedded default the database outlives any child (their own start only attaches to it).
+        ensure_embedded_database()
         call_command("migrate", interactive=False, verbosity=0)
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         links_env = site_url_environment(url)
@@ -70,12 +73,8 @@ class Command(BaseCommand):
             supervisor.stop_all()
             release_embedded_broker()
             stop_local_server()
-            if not os.environ.get("DATABASE_URL"):
-                # Children that died by signal stay registered with the embedded server; forget them
-                # so it stops when this process exits.
-                from config.embedded_postgres import forget_dead_users
-
-                forget_dead_users()
+            # The embedded PostgreSQL server stops when this process exits, unless another user (a
+            # test run) still needs it; children that died by signal are not counted as users.
 
     def _log(self, message: str) -> None:
         self.stderr.write(f"runplatform: {message}")
