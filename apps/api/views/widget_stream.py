@@ -6,7 +6,6 @@ session token), never the browser's cookie, so the endpoint needs no CSRF token.
 
 from __future__ import annotations
 
-import math
 import uuid
 from types import SimpleNamespace
 
@@ -27,6 +26,7 @@ from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 from apps.utils import storable
 from apps.utils.sse import event_stream_response
+from apps.utils.throttling import retry_after
 
 # As the other widget calls, less the CSRF token: this endpoint never reads the browser's cookie.
 ALLOWED_HEADERS = "Content-Type, X-OCS-Widget-Version, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
@@ -88,7 +88,7 @@ async def chat_message_stream(request, session_id: str):
     except APIException as error:
         refused = JsonResponse(error.detail, status=error.status_code, safe=False)
         if wait := getattr(error, "wait", None):  # Throttled
-            refused["Retry-After"] = str(math.ceil(wait))
+            refused["Retry-After"] = retry_after(wait)
         return _with_cors(request, refused)
     except AttachmentError as error:
         return _with_cors(request, JsonResponse({"attachment_ids": [error.message]}, status=400))
