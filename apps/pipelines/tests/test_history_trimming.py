@@ -34,7 +34,7 @@ def sent_history(fake_model, call: int = 0) -> list:
     return history
 
 
-def truncating(limit: int):
+def truncating(limit):
     return linear(node("llm", "llm", prompt=PROMPT, history_mode="truncate_tokens", history_token_limit=limit, **LLM))
 
 
