@@ -1,8 +1,8 @@
 """The one server-side writer of server-sent events."""
 
+import asyncio
 import json
-
-from asgiref.sync import async_to_sync
+from concurrent.futures import ThreadPoolExecutor
 
 from apps.utils.sse import event_stream_response, single_event, sse_event
 
@@ -35,4 +35,7 @@ def test_the_response_is_an_unbuffered_event_stream():
     async def body() -> bytes:
         return b"".join([chunk async for chunk in response.streaming_content])
 
-    assert async_to_sync(body)() == b'event: error\ndata: {"message": "no"}\n\n'
+    # In a thread of its own: an earlier test of the suite may have left an event loop on this one.
+    with ThreadPoolExecutor(1) as thread:
+        content = thread.submit(asyncio.run, body()).result(timeout=10)
+    assert content == b'event: error\ndata: {"message": "no"}\n\n'
