@@ -53,12 +53,14 @@ assets: $(MANIFEST)
 $(MANIFEST): node_modules/.installed $(ASSET_SOURCES)
 	npm run --silent build
 
-# Browser tests drive Debian's chromium; the sandbox tests need bubblewrap (bwrap). Installed here when
+# Browser tests drive Debian's chromium; the sandbox tests need bubblewrap (bwrap) and libseccomp (its
+# seccomp filter; without it the hand-made fallback is used, ADR 0025). Installed here when
 # we may (root with apt-get); otherwise those tests say what to install. (Redis needs nothing: the tests
 # start the packaged Valkey.)
 system-test-deps:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q libseccomp.so.2 || missing="$$missing libseccomp2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \

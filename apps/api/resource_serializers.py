@@ -15,6 +15,7 @@ from apps.api.chatbot_access import MAX_MESSAGE_CHARS
 from apps.api.serializers import JsonObjectField
 from apps.chat.models import ChatMessage
 from apps.experiments.models import Experiment, ExperimentSession
+from apps.service_providers.llm import roles
 from apps.service_providers.models import LlmUsage
 
 STATUS_NAMES: dict[str, str] = {
@@ -24,7 +25,6 @@ STATUS_NAMES: dict[str, str] = {
     ExperimentSession.Status.PENDING_REVIEW: "pending-review",
     ExperimentSession.Status.COMPLETE: "complete",
 }
-ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 MAX_SEED_MESSAGES = 1000
 
 
@@ -112,7 +112,7 @@ class MessageSerializer(serializers.Serializer):
     attachments = AttachmentSerializer(many=True)
 
     def get_role(self, message: ChatMessage) -> str:
-        return ROLES[message.message_type]
+        return roles.openai_role(message.message_type)
 
 
 class WidgetMessageSerializer(MessageSerializer):
@@ -175,7 +175,7 @@ class ExperimentSessionWithMessagesSerializer(ExperimentSessionSerializer):
         return {"total_cost": f"{total:.8f}", "by_model": by_model}
 
 
-MESSAGE_TYPES = {role: message_type for message_type, role in ROLES.items()}
+MESSAGE_TYPES = roles.STORED_TYPES  # OpenAI role -> stored type
 
 
 class SeedMessageSerializer(serializers.Serializer):

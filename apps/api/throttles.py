@@ -1,13 +1,13 @@
-"""Rate limits per API key, per session and per client address; over the limit is 429 with Retry-After."""
+"""Rate limits per API key, per session and per client address; over the limit is 429 with Retry-After.
+All are DRF throttles (apps/utils/throttling.py: the one mechanism, usable from plain views too)."""
 
-import hashlib
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
-from django.conf import settings
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
+
+from apps.utils.throttling import SettingRateThrottle, digest, throttle_wait
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
@@ -30,25 +30,14 @@ class SessionRateThrottle(SimpleRateThrottle):
             session = request.data.get("session")
         if not session:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": _digest(_session_key(session))}
+        return self.cache_format % {"scope": self.scope, "ident": digest(_session_key(session))}
 
 
 def allow_session_request(session_id: str) -> float | None:
     """SessionRateThrottle for a view that is not DRF's (the widget's streamed messages): None when
     allowed, else the seconds to wait."""
-    limit = SessionRateThrottle()
-    request: Any = SimpleNamespace(data={})
-    view: Any = SimpleNamespace(kwargs={"session_id": session_id})
-    return None if limit.allow_request(request, view) else (limit.wait() or 1.0)
-
-
-class SettingRateThrottle(SimpleRateThrottle):
-    """A throttle whose rate is the Django setting named `rate_setting`, read when it runs (empty: no limit)."""
-
-    rate_setting = ""
-
-    def get_rate(self):
-        return getattr(settings, self.rate_setting, None) or None
+    request: Any = None  # keyed on the session alone
+    return throttle_wait(SessionRateThrottle(), request, session_id=session_id)
 
 
 class WidgetStartAddressThrottle(SettingRateThrottle):
@@ -69,7 +58,7 @@ class WidgetStartOriginThrottle(SettingRateThrottle):
 
     def get_cache_key(self, request, view):
         origin = (request.headers.get("Origin") or "(none)").strip().lower()
-        return self.cache_format % {"scope": self.scope, "ident": _digest(origin)}
+        return self.cache_format % {"scope": self.scope, "ident": digest(origin)}
 
 
 class FailedApiKeyThrottle(SettingRateThrottle):
@@ -107,9 +96,3 @@ def _session_key(session: object) -> str:
         return str(uuid.UUID(str(session)))
     except ValueError:
         return str(session)
-
-
-def _digest(client_text: str) -> str:
-    """A cache-safe key part for text the client chose (any characters, any length): the same text
-    gives the same key, and no key can hold control characters or grow without bound."""
-    return hashlib.sha256(client_text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

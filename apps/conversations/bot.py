@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 
 from apps.chat.actions import insert_reply_and_touch
 from apps.chat.models import ChatMessage
@@ -29,6 +29,7 @@ from apps.pipelines.runtime.context import ParticipantDetails, RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineCancelled, PipelineRunError, RunResult, RunStopped, run_pipeline
 from apps.service_providers.errors import ProviderConfigError
+from apps.service_providers.llm.roles import langchain_messages
 from apps.service_providers.models import VoiceProvider
 from apps.service_providers.voice import get_voice_provider_type
 from apps.trace.export import schedule_trace_export
@@ -250,7 +251,7 @@ def _store_human_message(
 def history_messages(turns: Iterable[tuple[str, str]]) -> list[BaseMessage]:
     """(message type, text) pairs, oldest first, as the model's history: the participant's turns
     and the bot's."""
-    return [HumanMessage(content) if kind == "human" else AIMessage(content) for kind, content in turns]
+    return langchain_messages(turns)
 
 
 def _history(session: ExperimentSession, before: ChatMessage) -> list[BaseMessage]:

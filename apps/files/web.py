@@ -1,23 +1,20 @@
 """Uploads from the web chat pages (team chat and public link): the same checks and the same JSON
 answers as the widget API's `POST /api/chat/<session_id>/upload/`, plus a per-session rate limit (the
-widget API has DRF's SessionRateThrottle instead)."""
+widget API has DRF's SessionRateThrottle instead; both are DRF throttles, apps/utils/throttling.py)."""
 
 from __future__ import annotations
 
-import math
-import time
-
-from django.core.cache import cache
 from django.http import JsonResponse
+from rest_framework.throttling import SimpleRateThrottle
 
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.files import actions, limits
 from apps.files.exceptions import FileTooLarge, FileUploadError, TooManyUploads
 from apps.files.selectors import session_attachments
 from apps.files.serializers import uploaded_files_body
+from apps.utils.throttling import retry_after, throttle_wait
 
 MULTIPART_OVERHEAD = 1024 * 1024  # boundaries and headers on top of the files themselves
-RATE_WINDOW_SECONDS = 60
 
 
 def error_body(error: FileUploadError) -> dict:
@@ -36,28 +33,30 @@ def too_large_for_limits(request) -> FileTooLarge | None:
     return None
 
 
-def check_upload_rate(session: ExperimentSession) -> None:
-    """Count an upload request against the session's allowance for the current minute (a fixed
-    window in the cache, keyed by the session's public id). Raises TooManyUploads when over it."""
-    now = time.time()
-    window = int(now // RATE_WINDOW_SECONDS)
-    key = f"files:uploads:{session.public_id}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS * 2)
-        count = 1
-    if count > limits.uploads_per_session_per_minute():
-        retry_after = max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))
-        raise TooManyUploads("Too many uploads in this conversation; try again in a minute", retry_after)
+class SessionUploadThrottle(SimpleRateThrottle):
+    """Upload requests per session in the last minute (FILE_UPLOADS_PER_SESSION_PER_MINUTE), keyed by
+    the session's public id."""
+
+    scope = "session_uploads"
+
+    def get_rate(self):
+        return f"{limits.uploads_per_session_per_minute()}/min"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": view.kwargs["session_id"]}
+
+
+def check_upload_rate(request, session: ExperimentSession) -> None:
+    """Count an upload request against the session's allowance. Raises TooManyUploads when over it."""
+    if (wait := throttle_wait(SessionUploadThrottle(), request, session_id=str(session.public_id))) is not None:
+        raise TooManyUploads("Too many uploads in this conversation; try again in a minute", int(retry_after(wait)))
 
 
 def upload_response(request, session: ExperimentSession, version: Experiment | None = None) -> JsonResponse:
     """Store the request's `files` for the session; 201 with the stored files, or the refusal.
     `version`: the version the page talks to, when it is not the session's served version."""
     try:
-        check_upload_rate(session)
+        check_upload_rate(request, session)
         if (error := too_large_for_limits(request)) is not None:
             raise error
         files = actions.store_upload(

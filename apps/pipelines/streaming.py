@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 
 from apps.pipelines.models import Pipeline
 from apps.pipelines.runtime.context import RunInput
 from apps.pipelines.runtime.orm_repository import OrmRepository
 from apps.pipelines.runtime.runner import PipelineInvalid, PipelineRunError, RunResult, run_pipeline
+from apps.service_providers.llm import roles
 from apps.utils.sse import sse_event
 from apps.utils.thread_events import events_from_thread
 
@@ -28,7 +29,6 @@ UNEXPECTED_ERROR = "Something went wrong while running the pipeline. Please try 
 
 MAX_MESSAGE_LENGTH = 10_000
 MAX_HISTORY_MESSAGES = 200
-HISTORY_ROLES = {"human": HumanMessage, "ai": AIMessage}
 
 
 class BadRunRequest(ValueError):
@@ -65,11 +65,11 @@ class RunRequest:
             raise BadRunRequest(f"'history' must be a list of at most {MAX_HISTORY_MESSAGES} messages")
         messages = []
         for index, item in enumerate(history):
-            kind = HISTORY_ROLES.get(str(item.get("role"))) if isinstance(item, dict) else None
+            kind = item.get("role") if isinstance(item, dict) else None
             content = item.get("content") if isinstance(item, dict) else None
-            if kind is None or not isinstance(content, str):
+            if kind not in roles.TURN_TYPES or not isinstance(content, str):
                 raise BadRunRequest(f'history[{index}] must be {{"role": "human" or "ai", "content": text}}')
-            messages.append(kind(content))
+            messages.append(roles.langchain_message(kind, content))
         return messages
 
 

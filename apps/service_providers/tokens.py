@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apps.service_providers.llm.roles import openai_role
+
 if TYPE_CHECKING:
     import tiktoken
     from langchain_core.messages import BaseMessage
@@ -107,7 +109,6 @@ SUPPORTED_ENCODINGS = frozenset(ENCODINGS)
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "function"}
 APPROX_CHARS_PER_TOKEN = 4
 
 _lock = threading.Lock()
@@ -220,7 +221,7 @@ def _content_text(content: str | list[Any]) -> str:
 
 
 def _message_texts(message: BaseMessage) -> list[str]:
-    texts = [_ROLES.get(message.type, message.type), _content_text(message.content)]
+    texts = [openai_role(message.type), _content_text(message.content)]
     for call in getattr(message, "tool_calls", None) or []:
         texts.append(call.get("name") or "")
         texts.append(json.dumps(call.get("args") or {}, ensure_ascii=False))

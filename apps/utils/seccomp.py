@@ -1,12 +1,16 @@
 """A seccomp-BPF filter for sandboxed children: the code node's child (apps/pipelines/sandbox/child.py)
-installs it itself with two prctl calls; bwrap installs it for the document readers.
+installs it itself with two prctl calls; bwrap installs it for the document readers (`--seccomp FD`).
 
 Why: RLIMIT_NPROC does not bind root (containers often run as root), and a network namespace needs
 privileges a production worker may lack. A seccomp filter needs neither, so the child gets it on any
-Linux x86_64 or aarch64 kernel: no sockets, no fork/clone/exec, no signals or tracing of other
-processes, no namespaces or io_uring (which would bypass the filter). Denied calls fail with EPERM
-rather than killing the process, so an escape attempt surfaces as an ordinary Python error.
+Linux kernel: no sockets, no fork/clone/exec, no signals or tracing of other processes, no namespaces
+or io_uring (which would bypass the filter). Denied calls fail with EPERM rather than killing the
+process, so an escape attempt surfaces as an ordinary Python error; a call of another ABI (i386
+through int 0x80, x32) kills it, since the filter cannot know its numbers.
 
+The program is written by libseccomp (through `pyseccomp`, a ctypes binding to the system's
+libseccomp.so.2), which knows every architecture's syscall numbers and ABIs. Where libseccomp is not
+installed, the hand-assembled program of `seccomp_fallback` (x86_64 and aarch64 only) stands in.
 Built in the parent because the child runs with only the standard library and should do as little as
 possible before the user's code starts.
 """
@@ -14,159 +18,76 @@ possible before the user's code starts.
 from __future__ import annotations
 
 import errno
+import logging
 import platform
-import struct
+import tempfile
+from types import ModuleType
 
-# Linux UAPI constants (linux/filter.h, linux/seccomp.h, linux/audit.h).
-_BPF_LD_W_ABS = 0x20
-_BPF_JEQ_K = 0x15
-_BPF_JGE_K = 0x35
-_BPF_RET_K = 0x06
-_SECCOMP_RET_KILL_PROCESS = 0x80000000
-_SECCOMP_RET_ERRNO = 0x00050000
-_SECCOMP_RET_ALLOW = 0x7FFF0000
-_OFFSET_NR = 0
-_OFFSET_ARCH = 4
-_X32_SYSCALL_BIT = 0x40000000
+from apps.utils.seccomp_fallback import hand_built_filter
 
-# Per architecture: (AUDIT_ARCH value, syscall numbers by name).
-_SYSCALLS: dict[str, tuple[int, dict[str, int]]] = {
-    "x86_64": (
-        0xC000003E,
-        {
-            "socket": 41,
-            "socketpair": 53,
-            "connect": 42,
-            "bind": 49,
-            "listen": 50,
-            "accept": 43,
-            "accept4": 288,
-            "clone": 56,
-            "clone3": 435,
-            "fork": 57,
-            "vfork": 58,
-            "execve": 59,
-            "execveat": 322,
-            "kill": 62,
-            "tkill": 200,
-            "tgkill": 234,
-            "rt_sigqueueinfo": 129,
-            "rt_tgsigqueueinfo": 297,
-            "ptrace": 101,
-            "process_vm_readv": 310,
-            "process_vm_writev": 311,
-            "kcmp": 312,
-            "pidfd_open": 434,
-            "pidfd_getfd": 438,
-            "pidfd_send_signal": 424,
-            "unshare": 272,
-            "setns": 308,
-            "mount": 165,
-            "umount2": 166,
-            "pivot_root": 155,
-            "chroot": 161,
-            "io_uring_setup": 425,
-            "io_uring_enter": 426,
-            "io_uring_register": 427,
-            "bpf": 321,
-            "perf_event_open": 298,
-            "userfaultfd": 323,
-            "keyctl": 250,
-            "add_key": 248,
-            "request_key": 249,
-            "open_by_handle_at": 304,
-            "name_to_handle_at": 303,
-            "init_module": 175,
-            "finit_module": 313,
-            "delete_module": 176,
-            "kexec_load": 246,
-            "reboot": 169,
-        },
-    ),  # fmt: skip
-    "aarch64": (
-        0xC00000B7,
-        {
-            "socket": 198,
-            "socketpair": 199,
-            "connect": 203,
-            "bind": 200,
-            "listen": 201,
-            "accept": 202,
-            "accept4": 242,
-            "clone": 220,
-            "clone3": 435,
-            "execve": 221,
-            "execveat": 281,
-            "kill": 129,
-            "tkill": 130,
-            "tgkill": 131,
-            "rt_sigqueueinfo": 138,
-            "rt_tgsigqueueinfo": 240,
-            "ptrace": 117,
-            "process_vm_readv": 270,
-            "process_vm_writev": 271,
-            "kcmp": 272,
-            "pidfd_open": 434,
-            "pidfd_getfd": 438,
-            "pidfd_send_signal": 424,
-            "unshare": 97,
-            "setns": 268,
-            "mount": 40,
-            "umount2": 39,
-            "pivot_root": 41,
-            "chroot": 51,
-            "io_uring_setup": 425,
-            "io_uring_enter": 426,
-            "io_uring_register": 427,
-            "bpf": 280,
-            "perf_event_open": 241,
-            "userfaultfd": 282,
-            "keyctl": 219,
-            "add_key": 217,
-            "request_key": 218,
-            "open_by_handle_at": 265,
-            "name_to_handle_at": 264,
-            "init_module": 105,
-            "finit_module": 273,
-            "delete_module": 106,
-            "kexec_load": 104,
-            "reboot": 142,
-        },
-    ),  # fmt: skip
-}
+logger = logging.getLogger(__name__)
 
-
-def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
-    return struct.pack("=HBBI", code, jt, jf, k)  # struct sock_filter
-
+DENIED_SYSCALLS: tuple[str, ...] = (
+    # network
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+    # new processes and programs
+    "clone", "clone3", "fork", "vfork", "execve", "execveat",
+    # signals to and tracing of other processes
+    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "ptrace", "process_vm_readv",
+    "process_vm_writev", "kcmp", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
+    # namespaces and mounts
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
+    # interfaces that bypass or widen the filter, and the kernel's own
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd",
+    "keyctl", "add_key", "request_key", "open_by_handle_at", "name_to_handle_at", "init_module",
+    "finit_module", "delete_module", "kexec_load", "reboot",
+)  # fmt: skip
 
 # A filter that bwrap installs (`--seccomp FD`) is in force from bwrap's own exec of the child on.
-_EXEC_CALLS = frozenset({"execve", "execveat"})
+EXEC_SYSCALLS = frozenset({"execve", "execveat"})
 
 
-def build_filter(machine: str | None = None, *, allow_exec: bool = False) -> bytes | None:
-    """The filter program (struct sock_filter[]) for this machine, or None where we have no syscall table.
+def libseccomp() -> ModuleType | None:
+    """The libseccomp binding, or None where the library (or the binding) is not installed."""
+    try:
+        import pyseccomp
+    except (ImportError, OSError, RuntimeError):  # pyseccomp raises RuntimeError without libseccomp.so.2
+        return None
+    return pyseccomp
+
+
+def denied_syscalls(*, allow_exec: bool = False) -> list[str]:
+    return [name for name in DENIED_SYSCALLS if not (allow_exec and name in EXEC_SYSCALLS)]
+
+
+def build_filter(*, allow_exec: bool = False) -> bytes | None:
+    """The filter program (struct sock_filter[]) for this machine, or None where none can be built
+    (not Linux; no libseccomp and no hand-made table for this architecture).
 
     `allow_exec` leaves exec allowed, for a filter installed by bwrap just before it execs the child
     (the document readers); inside bwrap's view there is nothing but the interpreter to exec."""
-    machine = machine or platform.machine()
-    if platform.system() != "Linux" or machine not in _SYSCALLS:
+    if platform.system() != "Linux":
         return None
-    audit_arch, numbers = _SYSCALLS[machine]
-    denied = sorted({number for name, number in numbers.items() if not (allow_exec and name in _EXEC_CALLS)})
-    program = [
-        _instruction(_BPF_LD_W_ABS, _OFFSET_ARCH),
-        _instruction(_BPF_JEQ_K, audit_arch, jt=1),
-        _instruction(_BPF_RET_K, _SECCOMP_RET_KILL_PROCESS),  # another ABI (i386 via int 0x80): no table
-        _instruction(_BPF_LD_W_ABS, _OFFSET_NR),
-    ]
-    checks = len(denied) + (1 if machine == "x86_64" else 0)
-    # Jump targets are relative: each check jumps over the remaining checks and the ALLOW to the ERRNO.
-    if machine == "x86_64":
-        program.append(_instruction(_BPF_JGE_K, _X32_SYSCALL_BIT, jt=checks))  # x32 ABI numbers
-    for number in denied:
-        remaining = checks - (len(program) - 4) - 1
-        program.append(_instruction(_BPF_JEQ_K, number, jt=remaining + 1))
-    program.append(_instruction(_BPF_RET_K, _SECCOMP_RET_ALLOW))
-    program.append(_instruction(_BPF_RET_K, _SECCOMP_RET_ERRNO | errno.EPERM))
-    return b"".join(program)
+    names = denied_syscalls(allow_exec=allow_exec)
+    binding = libseccomp()
+    if binding is not None:
+        try:
+            return libseccomp_filter(binding, names)
+        except OSError:
+            logger.warning("libseccomp could not build the sandbox filter; using the hand-made one", exc_info=True)
+    return hand_built_filter(names)
+
+
+def libseccomp_filter(binding: ModuleType, names: list[str]) -> bytes:
+    """The program libseccomp writes for this machine's architecture: ERRNO(EPERM) for `names`,
+    ALLOW for the rest, and the process killed for a call of another ABI."""
+    program = binding.SyscallFilter(binding.ALLOW)
+    program.set_attr(binding.Attr.ACT_BADARCH, binding.KILL_PROCESS)
+    for name in names:
+        if binding.resolve_syscall(binding.Arch.NATIVE, name) < 0:
+            continue  # not a call of this architecture (fork and vfork on aarch64)
+        program.add_rule(binding.ERRNO(errno.EPERM), name)
+    with tempfile.TemporaryFile() as exported:
+        program.export_bpf(exported)
+        exported.seek(0)
+        return exported.read()

@@ -1,23 +1,8 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SseParser, streamEvents } from "./sse";
+import { streamEvents } from "./sse";
 
 afterEach(() => vi.unstubAllGlobals());
-
-describe("SseParser", () => {
-  it("parses events split across chunks, multi-line data, comments and CRLF", () => {
-    const parser = new SseParser();
-    expect(parser.feed('event: token\ndata: {"te')).toEqual([]);
-    expect(parser.feed('xt": "Hel"}\n\n: keep-alive\n\nevent: token\r\ndata: {"text": "lo"}\r\n\r\n')).toEqual([
-      { event: "token", data: '{"text": "Hel"}' },
-      { event: "token", data: '{"text": "lo"}' },
-    ]);
-    expect(parser.feed("data: a\ndata: b\n\n")).toEqual([{ event: "message", data: "a\nb" }]);
-    parser.feed("event: done\ndata: {}");
-    expect(parser.flush()).toEqual([{ event: "done", data: "{}" }]);
-    expect(parser.flush()).toEqual([]);
-  });
-});
 
 function streamResponse(chunks: string[]): Response {
   const encoder = new TextEncoder();

@@ -2,47 +2,12 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import {
   initChat,
-  parseSse,
   renderMarkdown,
-  SseParser,
   streamReply,
   traceUrl,
   uploadErrorMessage,
   type StreamHandlers,
 } from "./chat";
-
-// ---------------------------------------------------------------- server-sent events
-describe("SseParser", () => {
-  it("parses named events and joins multi-line data", () => {
-    expect(parseSse('event: token\ndata: {"text":"Hi"}\n\nevent: done\ndata: a\ndata: b\n\n')).toEqual([
-      { event: "token", data: '{"text":"Hi"}' },
-      { event: "done", data: "a\nb" },
-    ]);
-  });
-
-  it("keeps partial lines and events across chunks, whatever the split", () => {
-    const body = 'event: token\ndata: {"text":"Hello"}\n\nevent: token\r\ndata: {"text":" world"}\r\n\r\n';
-    for (let size = 1; size < body.length; size += 3) {
-      const parser = new SseParser();
-      const events = [];
-      for (let i = 0; i < body.length; i += size) events.push(...parser.push(body.slice(i, i + size)));
-      events.push(...parser.end());
-      expect(events.map((e) => JSON.parse(e.data).text)).toEqual(["Hello", " world"]);
-    }
-  });
-
-  it("ignores comments, unknown fields and events without data; defaults the event name", () => {
-    expect(parseSse(": keep-alive\nid: 3\nretry: 10\n\nevent: ping\n\ndata:x\n\n")).toEqual([
-      { event: "message", data: "x" },
-    ]);
-  });
-
-  it("delivers a final event that lacks its blank line", () => {
-    const parser = new SseParser();
-    expect(parser.push("event: done\ndata: {}")).toEqual([]);
-    expect(parser.end()).toEqual([{ event: "done", data: "{}" }]);
-  });
-});
 
 // ---------------------------------------------------------------- markdown
 describe("renderMarkdown", () => {

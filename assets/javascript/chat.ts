@@ -9,65 +9,9 @@
 // page's upload URL first (answer: {files: [{id, name, size, content_type}]}), then the message is
 // sent with their ids (`attachment_ids`).
 import { renderMarkdown } from "./markdown";
+import { readEventStream, type SseEvent } from "./sse";
 
 export { escapeHtml, renderMarkdown } from "./markdown";
-
-export interface SseEvent {
-  event: string;
-  data: string;
-}
-
-/** An incremental parser for a text/event-stream body (the WHATWG format), fed chunk by chunk. */
-export class SseParser {
-  private buffer = "";
-  private eventName = "";
-  private dataLines: string[] = [];
-
-  push(chunk: string): SseEvent[] {
-    this.buffer += chunk;
-    const events: SseEvent[] = [];
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    // The last piece has no line ending yet. A lone "\r" at the very end might be the first half
-    // of "\r\n", so keep it for the next chunk too.
-    this.buffer = lines.pop() ?? "";
-    if (this.buffer === "" && chunk.endsWith("\r")) this.buffer = `${lines.pop() ?? ""}\r`;
-    for (const line of lines) {
-      const event = this.line(line);
-      if (event) events.push(event);
-    }
-    return events;
-  }
-
-  /** Whatever is left when the stream ends (a final event without its blank line). */
-  end(): SseEvent[] {
-    const events = this.buffer ? this.push("\n") : [];
-    const last = this.line("");
-    return last ? [...events, last] : events;
-  }
-
-  private line(line: string): SseEvent | null {
-    if (line === "") {
-      const event =
-        this.dataLines.length > 0 ? { event: this.eventName || "message", data: this.dataLines.join("\n") } : null;
-      this.eventName = "";
-      this.dataLines = [];
-      return event;
-    }
-    if (line.startsWith(":")) return null; // a comment (keep-alive)
-    const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") this.eventName = value;
-    else if (field === "data") this.dataLines.push(value);
-    return null;
-  }
-}
-
-export function parseSse(text: string): SseEvent[] {
-  const parser = new SseParser();
-  return [...parser.push(text), ...parser.end()];
-}
 
 export interface DonePayload {
   message_id: number;
@@ -129,23 +73,10 @@ export async function streamReply(request: StreamRequest, handlers: StreamHandle
     handlers.onError(`The server answered with status ${response.status}. Please try again.`);
     return;
   }
-  const parser = new SseParser();
   let finished = false;
-  const feed = (events: SseEvent[]) => {
-    for (const event of events) if (!finished) finished = dispatch(event, handlers);
-  };
-  if (!response.body) {
-    feed(parseSse(await response.text()));
-  } else {
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      feed(parser.push(decoder.decode(value, { stream: true })));
-    }
-    feed([...parser.push(decoder.decode()), ...parser.end()]);
-  }
+  await readEventStream(response, (event) => {
+    if (!finished) finished = dispatch(event, handlers);
+  });
   if (!finished) handlers.onError(CLOSED_EARLY);
 }
 

@@ -17,7 +17,6 @@ fails before its reply is stored (bad input, the model failing) leaves no sessio
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -28,7 +27,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -60,6 +58,7 @@ from apps.files.exceptions import FileUploadError
 from apps.files.limits import megabytes
 from apps.pipelines.selectors import takes_images
 from apps.utils import storable
+from apps.utils.sse import event_stream_response, sse_event
 
 SYSTEM_ROLES = ("system", "developer")
 
@@ -234,10 +233,7 @@ class ChatCompletions(APIView):
         if data["stream"]:
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
             stream = _stream(session, messages[-1][1], run_options, completion_id, model_name, include_usage, started)
-            response = StreamingHttpResponse(stream, content_type="text/event-stream")
-            response["Cache-Control"] = "no-cache"
-            response["X-Accel-Buffering"] = "no"
-            return response
+            return event_stream_response(stream)
         try:
             reply = respond(session, messages[-1][1], **run_options)
         except BotError as error:
@@ -330,20 +326,20 @@ async def _stream(
     model: str,
     include_usage: bool,
     started: datetime,
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[str]:
     """The reply's tokens relayed as `chat.completion.chunk` events as the model writes them (an
     async iterator: under ASGI Django would buffer a sync one to the end). When the model fails, the
     session the request made is discarded: a failed request leaves nothing behind."""
     created = int(time.time())
 
-    def chunk(choices: list[dict], **extra) -> bytes:
+    def chunk(choices: list[dict], **extra) -> str:
         body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
         body.update(choices=choices, **extra)
         if include_usage:  # OpenAI's shape: null on every chunk but the last
             body.setdefault("usage", None)
-        return f"data: {json.dumps(body)}\n\n".encode()
+        return sse_event(None, body)
 
-    def delta(content: dict, finish: str | None = None) -> bytes:
+    def delta(content: dict, finish: str | None = None) -> str:
         return chunk([{"index": 0, "delta": content, "finish_reason": finish}])
 
     yield delta({"role": "assistant", "content": ""})
@@ -356,11 +352,11 @@ async def _stream(
         elif event.kind == "error":
             await sync_to_async(_discard)(session, started)
             message = str(event.error) if event.error else "The chatbot could not answer"
-            yield f"data: {json.dumps({'error': {'message': message, 'type': 'bot_error'}})}\n\n".encode()
+            yield sse_event(None, {"error": {"message": message, "type": "bot_error"}})
     yield delta({}, "stop")
     if include_usage and reply is not None:
         yield chunk([], usage=_usage(reply))
-    yield b"data: [DONE]\n\n"
+    yield sse_event(None, "[DONE]")
 
 
 @transaction.atomic

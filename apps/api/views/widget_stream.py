@@ -6,12 +6,11 @@ session token), never the browser's cookie, so the endpoint needs no CSRF token.
 
 from __future__ import annotations
 
-import math
 import uuid
 from types import SimpleNamespace
 
 from asgiref.sync import sync_to_async
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException, Throttled
@@ -26,6 +25,8 @@ from apps.experiments.streaming import reply_events
 from apps.files.exceptions import AttachmentError
 from apps.files.selectors import session_attachments
 from apps.utils import storable
+from apps.utils.sse import event_stream_response
+from apps.utils.throttling import retry_after
 
 # As the other widget calls, less the CSRF token: this endpoint never reads the browser's cookie.
 ALLOWED_HEADERS = "Content-Type, X-OCS-Widget-Version, X-Embed-Key, X-Session-Token, X-Api-Key, Authorization"
@@ -87,14 +88,11 @@ async def chat_message_stream(request, session_id: str):
     except APIException as error:
         refused = JsonResponse(error.detail, status=error.status_code, safe=False)
         if wait := getattr(error, "wait", None):  # Throttled
-            refused["Retry-After"] = str(math.ceil(wait))
+            refused["Retry-After"] = retry_after(wait)
         return _with_cors(request, refused)
     except AttachmentError as error:
         return _with_cors(request, JsonResponse({"attachment_ids": [error.message]}, status=400))
     if session.is_complete:
         return _with_cors(request, JsonResponse({"detail": "This conversation has ended"}, status=409))
     events = reply_events(session, message, message_id=uuid.uuid4().hex, version=None, attachments=attachments)
-    stream = StreamingHttpResponse(events, content_type="text/event-stream")
-    stream["Cache-Control"] = "no-cache"
-    stream["X-Accel-Buffering"] = "no"
-    return _with_cors(request, stream)
+    return _with_cors(request, event_stream_response(events))

@@ -10,6 +10,7 @@ from apps.experiments.models import ExperimentSession
 from apps.experiments.tests.test_chat_uploads import team_chat
 from apps.files.models import File
 from apps.files.testing import upload
+from apps.files.web import SessionUploadThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -65,18 +66,34 @@ def test_the_public_link_upload_is_rate_limited_per_session(chatbot, settings):
     assert refused["Retry-After"].isdigit()
 
 
-def test_the_default_allows_ten_uploads_a_minute(chatbot, monkeypatch):
-    # The window is the calendar minute: hold the clock inside one, or a slow run crosses into the next.
-    import time
-    from types import SimpleNamespace
+@pytest.fixture
+def clock(monkeypatch):
+    """The upload throttle's clock (DRF's `timer`), moved by hand."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(SessionUploadThrottle, "timer", staticmethod(lambda: now[0]))
+    return now
 
-    from apps.files import web
 
-    frozen = (time.time() // 60) * 60 + 1
-    monkeypatch.setattr(web, "time", SimpleNamespace(time=lambda: frozen))
+def test_the_default_allows_ten_uploads_a_minute(chatbot, clock):
     visitor, _, url = public_visitor(chatbot)
     statuses = [visitor.post(url, {"files": [upload(f"{n}.txt")]}).status_code for n in range(11)]
     assert statuses == [201] * 10 + [429]
+
+
+def test_the_limit_is_a_sliding_minute(admin_client, team, chatbot, settings, clock):
+    settings.FILE_UPLOADS_PER_SESSION_PER_MINUTE = 2
+    session, base = team_chat(admin_client, team, chatbot)
+    assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
+    clock[0] += 30
+    assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
+    refused = admin_client.post(f"{base}upload/", {"files": [upload()]})
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"  # when the first upload leaves the last minute
+    assert File.objects.filter(session=session).count() == 2
+    # A minute after the first upload, one more is allowed, not a new minute's worth.
+    clock[0] += 30.5
+    assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
+    assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 429
 
 
 def test_the_public_link_follows_the_published_version(chatbot):

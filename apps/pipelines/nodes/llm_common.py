@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Literal
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, trim_messages
 from pydantic import Field
 
 from apps.files.content_types import is_image
@@ -14,7 +14,7 @@ from apps.pipelines.prompts import render_prompt, unknown_variables
 from apps.service_providers.errors import ProviderError
 from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.llm.errors import translate_errors
-from apps.service_providers.tokens import count_message_tokens, count_tokens
+from apps.service_providers.tokens import TOKENS_REPLY_PRIMING, count_message_tokens, count_tokens
 
 HistoryType = Literal["global", "node", "named", "none"]
 HistoryMode = Literal["summarize", "truncate_tokens", "max_messages"]
@@ -151,16 +151,40 @@ def fit_history(params: LlmParams, context, system: str, history: list[BaseMessa
     budget = token_budget(params, context)
     if _surely_fits(budget, system, user, history):
         return history
-    fixed = count_message_tokens([SystemMessage(system), HumanMessage(user)])
-    if fixed + count_message_tokens(history) <= budget:
+    counter = HistoryCounter(context.repo.model_name(params.llm_model_id))
+    fixed = counter([SystemMessage(system), HumanMessage(user)])
+    if fixed + counter(history) <= budget:
         return history
     if params.history_mode == "summarize":
-        return _summarized(params, context, history, budget - fixed)
-    kept = list(history)
-    while kept and fixed + count_message_tokens(kept) > budget:
-        kept.pop(0)
+        return _summarized(params, context, history, budget - fixed, counter)
+    # The newest messages that fit; a leading system message (an earlier summary) stays.
+    kept = trim_messages(
+        history, max_tokens=budget - fixed, token_counter=counter, strategy="last", include_system=True
+    )
     context.details["history"] = {"mode": "truncate_tokens", "kept": len(kept), "dropped": len(history) - len(kept)}
     return kept
+
+
+class HistoryCounter:
+    """Tokens of a list of messages for one model, as `count_message_tokens` counts them, with each
+    message counted once: trimming asks for many overlapping lists (a binary search over how many of
+    the newest to keep), and re-counting them all each time was quadratic in the history's length."""
+
+    def __init__(self, model: str):
+        self.model = model
+        self._counts: dict[int, tuple[BaseMessage, int]] = {}  # id -> (the message, kept alive; its cost)
+
+    def __call__(self, messages: list[BaseMessage]) -> int:
+        if not messages:
+            return 0
+        return TOKENS_REPLY_PRIMING + sum(self._cost(message) for message in messages)
+
+    def _cost(self, message: BaseMessage) -> int:
+        found = self._counts.get(id(message))
+        if found is None or found[0] is not message:
+            found = (message, count_message_tokens([message], self.model) - TOKENS_REPLY_PRIMING)
+            self._counts[id(message)] = found
+        return found[1]
 
 
 def _surely_fits(budget: int, system: str, user: str, history: list[BaseMessage]) -> bool:
@@ -172,13 +196,12 @@ def _surely_fits(budget: int, system: str, user: str, history: list[BaseMessage]
     return size + framing <= budget
 
 
-def _summarized(params: LlmParams, context, history: list[BaseMessage], budget: int) -> list[BaseMessage]:
-    """Older messages replaced by a summary written by the same model; the newest kept verbatim."""
-    recent: list[BaseMessage] = []
-    for message in reversed(history):
-        if count_message_tokens([*recent, message]) > budget // 2:
-            break
-        recent.insert(0, message)
+def _summarized(
+    params: LlmParams, context, history: list[BaseMessage], budget: int, counter: HistoryCounter
+) -> list[BaseMessage]:
+    """Older messages replaced by a summary written by the same model; the newest kept verbatim (an
+    earlier summary among the older ones is summarised again)."""
+    recent = trim_messages(history, max_tokens=budget // 2, token_counter=counter, strategy="last")
     older = history[: len(history) - len(recent)]
     transcript = "\n".join(f"{message.type}: {message.text}" for message in older)
     model = chat_model(params, context)

@@ -22,11 +22,11 @@ import hashlib
 import json
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from django.utils import timezone
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -81,7 +81,8 @@ class CompiledPipeline:
             yield state
 
 
-_cache: OrderedDict[tuple[Any, str], CompiledPipeline] = OrderedDict()
+# Least recently used out first; the lock because the web process's threads share it.
+_cache: LRUCache[tuple[Any, str], CompiledPipeline] = LRUCache(maxsize=CACHE_SIZE)
 _cache_lock = threading.Lock()
 
 
@@ -90,9 +91,8 @@ def compiled_pipeline(graph: PipelineGraph, repo: PipelineRepository) -> Compile
     fixed graph is checked again on its next run."""
     key = (repo.cache_scope(), _digest(graph))
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _cache.get(key)  # a read marks the entry as recently used
         if cached is not None:
-            _cache.move_to_end(key)
             return cached
     issues = validate_pipeline(graph, repo)
     if issues:
@@ -100,8 +100,6 @@ def compiled_pipeline(graph: PipelineGraph, repo: PipelineRepository) -> Compile
     compiled = _compile(graph)
     with _cache_lock:
         _cache[key] = compiled
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
     return compiled
 
 

@@ -91,6 +91,10 @@ class OrmRepository:
         model = self._model(model_id)
         return model.max_token_limit if model is not None else None
 
+    def model_name(self, model_id: int) -> str:
+        model = self._model(model_id)
+        return model.name if model is not None else ""
+
     def model_accepts_images(self, model_id: int) -> bool:
         model = self._model(model_id)
         return model is not None and model.supports_vision

@@ -33,6 +33,10 @@ class PipelineRepository(Protocol):
 
     def model_token_limit(self, model_id: int) -> int | None: ...
 
+    def model_name(self, model_id: int) -> str:
+        """The model's name as its provider knows it ("" when unknown): what its tokens are counted by."""
+        ...
+
     def model_accepts_images(self, model_id: int) -> bool: ...
 
     def attachment_image(self, file_id: int, max_bytes: int) -> tuple[bytes, str] | None:
@@ -55,6 +59,7 @@ class InMemoryRepository:
 
     chat_model_factory: Any = None  # (provider_id, model_id, options) -> BaseChatModel
     token_limits: dict[int, int] = field(default_factory=dict)
+    model_names: dict[int, str] = field(default_factory=dict)
     vision_models: set[int] = field(default_factory=set)  # model ids that accept images
     images: dict[int, tuple[bytes, str]] = field(default_factory=dict)  # file id -> (bytes, content type)
     known_llms: set[tuple[int, int]] | None = None  # None: every provider/model id exists
@@ -82,6 +87,9 @@ class InMemoryRepository:
 
     def model_token_limit(self, model_id: int) -> int | None:
         return self.token_limits.get(model_id)
+
+    def model_name(self, model_id: int) -> str:
+        return self.model_names.get(model_id, "")
 
     def model_accepts_images(self, model_id: int) -> bool:
         return model_id in self.vision_models

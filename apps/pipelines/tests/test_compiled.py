@@ -1,6 +1,7 @@
 """Compiled graphs are kept per repository scope and graph content, and only when valid."""
 
 import pytest
+from cachetools import LRUCache
 
 from apps.pipelines.runtime import compiled
 from apps.pipelines.runtime.context import RunInput
@@ -141,3 +142,17 @@ def test_a_chain_runs_as_langgraph_would(monkeypatch):
         return [(kind, {key: value for key, value in data.items() if key != "duration_ms"}) for kind, data in events]
 
     assert without_timings(chain_events) == without_timings(graph_events)
+
+
+def test_the_least_recently_used_graph_is_dropped_first(repo, compile_count, monkeypatch):
+    monkeypatch.setattr(compiled, "_cache", LRUCache(maxsize=2))
+    first, second, third = (template_graph(f"{n}: {{{{ input }}}}") for n in (1, 2, 3))
+    run_pipeline(first, RunInput("a"), repo)
+    run_pipeline(second, RunInput("a"), repo)
+    run_pipeline(first, RunInput("a"), repo)  # used again: the second is now the oldest
+    run_pipeline(third, RunInput("a"), repo)  # full: the second goes
+    assert len(compile_count) == 3
+    run_pipeline(first, RunInput("a"), repo)
+    assert len(compile_count) == 3
+    run_pipeline(second, RunInput("a"), repo)
+    assert len(compile_count) == 4

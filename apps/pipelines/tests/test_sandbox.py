@@ -33,6 +33,8 @@ from apps.pipelines.sandbox import (
 from apps.pipelines.sandbox.runner import CHILD_SCRIPT, INTERPRETER_FLAGS, child_os_config
 from apps.service_providers import http as provider_http
 from apps.service_providers.tests.fake_http import FakeResponse, FakeServer
+from apps.utils.seccomp import denied_syscalls
+from apps.utils.seccomp_fallback import hand_built_filter
 
 LIMITS = SandboxLimits(cpu_seconds=1, wall_seconds=2, memory_mb=128)
 
@@ -371,10 +373,13 @@ print(json.dumps(results["exec"]))
 """
 
 
-@pytest.mark.parametrize("switched_off", [None, "seccomp", "run_as"])
+@pytest.mark.parametrize("switched_off", [None, "seccomp", "run_as", "libseccomp"])
 def test_os_layers_hold_without_the_python_layer(tmp_path, switched_off):
     config = child_os_config(LIMITS)
-    if switched_off:
+    if switched_off == "libseccomp":  # the hand-made filter that stands in where libseccomp is absent
+        fallback = hand_built_filter(denied_syscalls())
+        config["seccomp"] = fallback.hex() if fallback else None
+    elif switched_off:
         config[switched_off] = None
     server = FakeServer().start()
     try:

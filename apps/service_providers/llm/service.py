@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
+from cachetools import LRUCache
 from langchain_core.messages import HumanMessage
 
 from apps.service_providers.llm.base import CallOptions
@@ -32,7 +32,7 @@ _chat_model_override: Callable[[LlmProvider, str, CallOptions], BaseChatModel] |
 
 
 _CACHE_SIZE = 256
-_built_models: OrderedDict[tuple[object, ...], BaseChatModel] = OrderedDict()
+_built_models: LRUCache[tuple[object, ...], BaseChatModel] = LRUCache(maxsize=_CACHE_SIZE)
 _built_models_lock = threading.Lock()
 
 
@@ -47,15 +47,13 @@ def get_chat_model(
     key = _cache_key(provider, model, options)
     if key is not None:
         with _built_models_lock:
-            if key in _built_models:
-                _built_models.move_to_end(key)
-                return _built_models[key]
+            cached = _built_models.get(key)  # a read marks the entry as recently used
+            if cached is not None:
+                return cached
     chat_model = _build_chat_model(provider, model, options)
     if key is not None:
         with _built_models_lock:
-            _built_models[key] = chat_model
-            if len(_built_models) > _CACHE_SIZE:
-                _built_models.popitem(last=False)
+            _built_models[key] = chat_model  # the least recently used model goes when full
     return chat_model
 
 
