@@ -9,7 +9,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def icon(name: str, size: int = 16, **attributes: object) -> str:
+def icon(name: str, size: int = 16, css_class: str = "", **attributes: object) -> str:
     attributes.setdefault("aria_hidden", "true")
-    attributes.setdefault("class", "shrink-0")
+    attributes["class"] = f"lucide lucide-{name} shrink-0 {css_class}".strip()
     return lucide(name, size=size, **attributes)
