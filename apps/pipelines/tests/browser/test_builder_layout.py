@@ -136,6 +136,10 @@ def test_a_phone_shows_the_builder_without_scrolling_sideways(page, live_server,
     assert toolbar["x"] + toolbar["width"] <= 390
     expect(page.get_by_role("button", name="Test", exact=True)).to_be_in_viewport()
     expect(page.get_by_role("button", name="Add LLM node", exact=True)).to_be_in_viewport()
+    # Readable: the first view is zoomed so a node's name is at least 10 px high, not fitted to a speck.
+    name = node_box(page, "triage").get_by_text("triage", exact=True)
+    expect(name).to_be_in_viewport()
+    assert name.bounding_box()["height"] >= 10
 
     page.get_by_role("button", name="Test", exact=True).click()
     expect(page.get_by_test_id("test-panel").get_by_label("Message")).to_be_visible()
