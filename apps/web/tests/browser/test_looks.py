@@ -61,10 +61,11 @@ def test_a_chatbot_without_sessions_offers_a_chat(page, live_server, admin_user,
     expect(page.get_by_label("Message", exact=True)).to_be_visible()
 
 
-def test_an_empty_provider_section_links_to_adding_one(page, live_server, admin_user, team):
+def test_an_empty_provider_section_says_how_to_add_one(page, live_server, admin_user, team):
     log_in(page, admin_user, live_server.url)
     page.goto(reverse("service_providers:list", args=[team.slug]))
-    empty = page.get_by_test_id("empty-state").first
-    expect(empty).to_contain_text("None yet. Add one to use it in your chatbots")
-    empty.get_by_role("link").click()
+    section = page.get_by_test_id("kind-llm")
+    empty = section.get_by_test_id("empty-state")
+    expect(empty).to_have_text("None yet. Add one with the button above to use it in your chatbots.")
+    section.get_by_role("link", name="Add LLM provider").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add LLM provider")
