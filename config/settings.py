@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "django_vite",
+    "lucide",  # the Lucide icon set, inlined as SVG by {% icon %} (apps/web/templatetags/icons.py)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files

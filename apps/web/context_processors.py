@@ -3,19 +3,19 @@ from typing import Any
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-# The main navigation. An entry whose URL does not exist yet (its app is not built) is left out,
-# so new apps appear here by adding their URL, never a dead link.
+# The main navigation: label, URL name, permission, Lucide icon. An entry whose URL does not exist yet
+# (its app is not built) is left out, so new apps appear here by adding their URL, never a dead link.
 TEAM_NAVIGATION = [
-    ("Chatbots", "chatbots:list", "experiments.view_experiment"),
-    ("Consent forms", "chatbots:consent_forms", "experiments.view_consentform"),
-    ("Source material", "chatbots:source_materials", "experiments.view_sourcematerial"),
-    ("Pipelines", "pipelines:list", "pipelines.view_pipeline"),
-    ("Collections", "documents:collections", "documents.view_collection"),
-    ("Evaluations", "evaluations:list", "evaluations.view_evaluationrun"),
-    ("Participants", "participants:list", "participants.view_participant"),
-    ("Traces", "trace:list", "trace.view_trace"),
-    ("AI providers", "service_providers:list", "service_providers.view_llmprovider"),
-    ("Team settings", "teams:settings", None),
+    ("Chatbots", "chatbots:list", "experiments.view_experiment", "bot"),
+    ("Consent forms", "chatbots:consent_forms", "experiments.view_consentform", "file-check"),
+    ("Source material", "chatbots:source_materials", "experiments.view_sourcematerial", "book-open"),
+    ("Pipelines", "pipelines:list", "pipelines.view_pipeline", "workflow"),
+    ("Collections", "documents:collections", "documents.view_collection", "library"),
+    ("Evaluations", "evaluations:list", "evaluations.view_evaluationrun", "clipboard-check"),
+    ("Participants", "participants:list", "participants.view_participant", "users"),
+    ("Traces", "trace:list", "trace.view_trace", "activity"),
+    ("AI providers", "service_providers:list", "service_providers.view_llmprovider", "plug"),
+    ("Team settings", "teams:settings", None, "settings"),
 ]
 
 
@@ -24,14 +24,14 @@ def _team_navigation(request) -> list[dict]:
     if membership is None:
         return []
     items: list[dict[str, Any]] = []
-    for label, url_name, permission in TEAM_NAVIGATION:
+    for label, url_name, permission, icon in TEAM_NAVIGATION:
         if permission and not membership.has_perm(permission):
             continue
         try:
             url = reverse(url_name, kwargs={"team_slug": membership.team.slug})
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": False})
+        items.append({"label": label, "url": url, "icon": icon, "active": False})
     # The entry with the longest URL the page is under is the active one (Consent forms, not Chatbots).
     matching = [item for item in items if request.path.startswith(item["url"])]
     if matching:

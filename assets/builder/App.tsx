@@ -11,6 +11,7 @@ import { IssuesList } from "./panels/IssuesList";
 import { Palette } from "./panels/Palette";
 import { SaveBanners } from "./panels/SaveStatus";
 import { SettingsPanel } from "./panels/SettingsPanel";
+import { SIDE_COLUMN, SideTabs, WIDE_SCREEN, type SideTab } from "./panels/SideTabs";
 import { TestPanel } from "./panels/TestPanel";
 import { Toolbar } from "./panels/Toolbar";
 import { ComparePanel, VersionBanner, VersionPicker } from "./panels/Versions";
@@ -70,8 +71,8 @@ function VersionView({ version, comparing }: { version: VersionDetail; comparing
   const [nodes, , onNodesChange] = useNodesState<FlowNode>(initial.nodes);
   const selected = nodes.filter((node) => node.selected);
   return (
-    <div className="flex min-h-0 grow">
-      <main className="relative min-w-0 grow">
+    <div className="flex min-h-0 grow flex-col md:flex-row">
+      <main className="relative min-h-64 min-w-0 grow">
         <Canvas
           label={`Version ${version.version_number} (read-only)`}
           nodes={nodes}
@@ -82,7 +83,7 @@ function VersionView({ version, comparing }: { version: VersionDetail; comparing
           onEdgesChange={() => undefined}
         />
       </main>
-      <aside className="border-base-300 bg-base-100 w-96 shrink-0 overflow-y-auto border-l p-3" aria-label="Details">
+      <aside className={`${SIDE_COLUMN} bg-base-100`} aria-label="Details">
         {comparing ? (
           <ComparePanel version={version} />
         ) : selected.length === 1 ? (
@@ -102,7 +103,22 @@ function Builder() {
   const announcement = useBuilder((state) => state.announcement);
   const [viewing, setViewing] = useState<VersionDetail | null>(null);
   const [comparing, setComparing] = useState(false);
-  const [testOpen, setTestOpen] = useState(false);
+  const [testOpen, setTestOpenState] = useState(false);
+  const [tab, setTab] = useState<SideTab>("settings");
+  // The palette shows names on a wide screen; it folds to icons on a narrow one and while testing.
+  const [paletteOpen, setPaletteOpen] = useState(() => window.innerWidth >= WIDE_SCREEN);
+  const setTestOpen = useCallback((open: boolean) => {
+    setTestOpenState(open);
+    setTab(open ? "test" : "settings");
+    if (open) setPaletteOpen(false);
+  }, []);
+  // Picking a node shows its settings, also while the test panel is open.
+  const selectedId = useBuilder((state) => state.nodes.find((node) => node.selected)?.id ?? null);
+  const [shownSelection, setShownSelection] = useState(selectedId);
+  if (selectedId !== shownSelection) {
+    setShownSelection(selectedId);
+    if (selectedId) setTab("settings");
+  }
   const [versionDialog, setVersionDialog] = useState(false);
   const [versionError, setVersionError] = useState<string | null>(null);
   const { fitView } = useReactFlow();
@@ -129,7 +145,7 @@ function Builder() {
       <Toolbar
         editing={editing}
         testOpen={testOpen}
-        onToggleTest={() => setTestOpen((open) => !open)}
+        onToggleTest={() => setTestOpen(!testOpen)}
         onCreateVersion={() => setVersionDialog(true)}
         versionPicker={<VersionPicker versions={versions} viewing={viewing?.version_number ?? null} onPick={(n) => void pickVersion(n)} />}
       />
@@ -138,26 +154,38 @@ function Builder() {
       {viewing && (
         <VersionBanner version={viewing} comparing={comparing} onCompare={() => setComparing((on) => !on)} onBack={() => void pickVersion(null)} />
       )}
-      <div className="flex min-h-0 grow">
+      <div className="flex min-h-0 grow flex-col md:flex-row">
         {viewing ? (
           <VersionView key={viewing.version_number} version={viewing} comparing={comparing} />
         ) : (
           <>
             {editing && (
-              <aside className="border-base-300 bg-base-200 w-60 shrink-0 overflow-y-auto border-r p-3" aria-label="Palette">
-                <Palette />
+              <aside
+                className={`border-base-300 bg-base-200 shrink-0 overflow-auto border-b p-2 md:border-r md:border-b-0 ${paletteOpen ? "md:w-56 md:p-3" : "md:w-14"}`}
+                aria-label="Palette"
+              >
+                <Palette collapsed={!paletteOpen} onToggle={() => setPaletteOpen((open) => !open)} />
               </aside>
             )}
-            <main className="relative min-w-0 grow">
+            <main className="relative min-h-64 min-w-0 grow">
               <WorkingCanvas />
             </main>
-            <aside className="border-base-300 bg-base-100 w-96 shrink-0 overflow-y-auto border-l p-3" aria-label="Settings">
-              <WorkingSidebar />
-            </aside>
+            <div className={`${SIDE_COLUMN} bg-base-100 flex flex-col`}>
+              {testOpen && <SideTabs tab={tab} onPick={setTab} />}
+              <aside className="p-3" aria-label="Settings" hidden={testOpen && tab === "test"}>
+                <WorkingSidebar />
+              </aside>
+              {testOpen && (
+                // Kept mounted while the Settings tab shows, so the conversation and a running reply go on.
+                <aside className="bg-base-200 min-h-0 grow p-3" aria-label="Test panel" hidden={tab !== "test"}>
+                  <TestPanel onClose={() => setTestOpen(false)} />
+                </aside>
+              )}
+            </div>
           </>
         )}
-        {testOpen && (
-          <aside className="border-base-300 bg-base-200 w-96 shrink-0 overflow-y-auto border-l p-3" aria-label="Test panel">
+        {viewing && testOpen && (
+          <aside className={`${SIDE_COLUMN} bg-base-200 p-3`} aria-label="Test panel">
             <TestPanel onClose={() => setTestOpen(false)} />
           </aside>
         )}

@@ -32,6 +32,10 @@ interface Props {
 }
 
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
+// On a phone the whole graph fits only too small to read: the first view stays readable, and panning
+// (or the Fit button) shows the rest.
+const NARROW_FIT_OPTIONS = { ...FIT_OPTIONS, minZoom: 0.75 };
+const NARROW_CANVAS = 640;
 const EDGE_OPTIONS = { interactionWidth: 16 };
 const errorEdgeStyle = { stroke: "var(--color-error, #e11d48)", strokeWidth: 3 };
 
@@ -45,7 +49,8 @@ export function Canvas({ nodes, edges, readOnly, issuesByEdge, onNodesChange, on
   useEffect(() => {
     if (!initialized || fitted.current) return;
     fitted.current = true;
-    void fitView(FIT_OPTIONS);
+    const width = document.querySelector(".react-flow")?.getBoundingClientRect().width ?? Infinity;
+    void fitView(width < NARROW_CANVAS ? NARROW_FIT_OPTIONS : FIT_OPTIONS);
   }, [initialized, fitView]);
 
   const shownEdges = useMemo(

@@ -34,6 +34,7 @@ class ResourceKind:
     plural: str
     description: str
     markdown_field: str = ""  # a field previewed as markdown while it is edited
+    icon: str = "file-text"  # Lucide icon, as in the main navigation
 
     def url_name(self, page: str) -> str:
         return f"chatbots:{self.url_prefix}{_URL_SUFFIXES[page]}"
@@ -57,6 +58,7 @@ CONSENT_FORMS = ResourceKind(
     description="What a participant reads and agrees to before a web chat starts, and whether they are asked "
     "for an email address or name.",
     markdown_field="consent_text",
+    icon="file-check",
 )
 SOURCE_MATERIAL = ResourceKind(
     model=SourceMaterial,
@@ -66,6 +68,7 @@ SOURCE_MATERIAL = ResourceKind(
     singular="source material",
     plural="Source material",
     description="Reference text a chatbot's prompts can include as {source_material}.",
+    icon="book-open",
 )
 
 

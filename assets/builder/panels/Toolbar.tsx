@@ -1,5 +1,19 @@
 // Editing actions with their shortcuts, the save state and the panel toggles.
 import { useReactFlow } from "@xyflow/react";
+import {
+  ClipboardPaste,
+  Copy,
+  CopyPlus,
+  FlaskConical,
+  GitCommitHorizontal,
+  Maximize,
+  Network,
+  Redo2,
+  Save,
+  Trash2,
+  Undo2,
+  type LucideIcon,
+} from "lucide-react";
 import type { ReactNode } from "react";
 import { useBuilder, useBuilderApi } from "../context";
 import { SaveStatus } from "./SaveStatus";
@@ -12,7 +26,17 @@ interface Props {
   versionPicker: ReactNode;
 }
 
-function ToolButton({ label, shortcut, onClick, disabled, children }: { label: string; shortcut?: string; onClick: () => void; disabled?: boolean; children: ReactNode }) {
+interface ToolButtonProps {
+  label: string;
+  icon: LucideIcon;
+  shortcut?: string;
+  onClick: () => void;
+  disabled?: boolean;
+  children?: ReactNode;
+}
+
+/** An icon, and its word from the 2xl breakpoint (the label names it for screen readers everywhere). */
+function ToolButton({ label, icon: Icon, shortcut, onClick, disabled, children }: ToolButtonProps) {
   return (
     <button
       type="button"
@@ -23,7 +47,8 @@ function ToolButton({ label, shortcut, onClick, disabled, children }: { label: s
       onClick={onClick}
       disabled={disabled}
     >
-      {children}
+      <Icon aria-hidden="true" className="size-4" />
+      {children && <span className="hidden 2xl:inline">{children}</span>}
     </button>
   );
 }
@@ -46,33 +71,35 @@ export function Toolbar({ editing, testOpen, onToggleTest, onCreateVersion, vers
       <SaveStatus />
       {editing && (
         <div className="join">
-          <ToolButton label="Undo" shortcut="Control+Z" onClick={actions.undo} disabled={!canUndo}>↶</ToolButton>
-          <ToolButton label="Redo" shortcut="Control+Shift+Z Control+Y" onClick={actions.redo} disabled={!canRedo}>↷</ToolButton>
+          <ToolButton label="Undo" icon={Undo2} shortcut="Control+Z" onClick={actions.undo} disabled={!canUndo} />
+          <ToolButton label="Redo" icon={Redo2} shortcut="Control+Shift+Z Control+Y" onClick={actions.redo} disabled={!canRedo} />
         </div>
       )}
       {editing && (
         <div className="join">
-          <ToolButton label="Duplicate selection" shortcut="Control+D" onClick={actions.duplicateSelected} disabled={!hasSelection}>Duplicate</ToolButton>
-          <ToolButton label="Copy selection" shortcut="Control+C" onClick={actions.copySelected} disabled={!hasSelection}>Copy</ToolButton>
-          <ToolButton label="Paste" shortcut="Control+V" onClick={actions.paste} disabled={!hasClipboard}>Paste</ToolButton>
-          <ToolButton label="Delete selection" shortcut="Delete Backspace" onClick={actions.removeSelected} disabled={!hasSelection}>Delete</ToolButton>
+          <ToolButton label="Duplicate selection" icon={CopyPlus} shortcut="Control+D" onClick={actions.duplicateSelected} disabled={!hasSelection}>Duplicate</ToolButton>
+          <ToolButton label="Copy selection" icon={Copy} shortcut="Control+C" onClick={actions.copySelected} disabled={!hasSelection}>Copy</ToolButton>
+          <ToolButton label="Paste" icon={ClipboardPaste} shortcut="Control+V" onClick={actions.paste} disabled={!hasClipboard}>Paste</ToolButton>
+          <ToolButton label="Delete selection" icon={Trash2} shortcut="Delete Backspace" onClick={actions.removeSelected} disabled={!hasSelection}>Delete</ToolButton>
         </div>
       )}
       <div className="join">
-        {editing && <ToolButton label="Auto-layout" shortcut="Shift+L" onClick={() => void actions.layout()}>Layout</ToolButton>}
-        <ToolButton label="Zoom to fit" shortcut="Shift+F" onClick={() => void fitView({ padding: 0.2, duration: 200 })}>Fit</ToolButton>
+        {editing && <ToolButton label="Auto-layout" icon={Network} shortcut="Shift+L" onClick={() => void actions.layout()}>Layout</ToolButton>}
+        <ToolButton label="Zoom to fit" icon={Maximize} shortcut="Shift+F" onClick={() => void fitView({ padding: 0.2, duration: 200 })}>Fit</ToolButton>
       </div>
       {editing && (
-        <ToolButton label="Save now" shortcut="Control+S" onClick={() => void actions.saveNow()}>Save</ToolButton>
+        <ToolButton label="Save now" icon={Save} shortcut="Control+S" onClick={() => void actions.saveNow()}>Save</ToolButton>
       )}
       <div className="ml-auto flex items-center gap-2">
         {versionPicker}
         {editing && (
           <button type="button" className="btn btn-sm btn-primary" onClick={onCreateVersion}>
+            <GitCommitHorizontal aria-hidden="true" className="size-4" />
             Create version
           </button>
         )}
         <button type="button" className={`btn btn-sm ${testOpen ? "btn-active" : ""}`} aria-pressed={testOpen} onClick={onToggleTest}>
+          <FlaskConical aria-hidden="true" className="size-4" />
           Test
         </button>
       </div>
