@@ -72,12 +72,14 @@ def ensure_server(directory: Path | None = None, database: str = DATABASE_NAME) 
         users = _live_users(directory)
         if os.getpid() not in users:
             _write_users(directory, [*users, os.getpid()])
+        # Under the lock: two processes' CREATE DATABASE at once can fail with a unique violation of
+        # the catalogue rather than DuplicateDatabase (first seen with two xdist workers on a fresh clone).
+        if (directory, database) not in _databases_checked:
+            _create_database(directory, database)
+            _databases_checked.add((directory, database))
     if not _registered:
         atexit.register(_release_all)
     _registered.add(directory)
-    if (directory, database) not in _databases_checked:
-        _create_database(directory, database)
-        _databases_checked.add((directory, database))
     return database_url(directory, database)
 
 
