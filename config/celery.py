@@ -17,7 +17,7 @@ app.conf.task_default_queue = "background"
 app.conf.task_routes = {
     # Not behind the replies it is there to rescue.
     "apps.chat.tasks.requeue_unanswered_messages": {"queue": "background"},
-    "apps.conversations.tasks.*": {"queue": "chat"},
+    "apps.chat.tasks.*": {"queue": "chat"},  # the runtime's tasks keep their old names (ADR 0024)
     "apps.channels.tasks.*": {"queue": "chat"},
     "apps.evaluations.tasks.*": {"queue": "evaluations"},
 }

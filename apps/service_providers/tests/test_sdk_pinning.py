@@ -5,6 +5,7 @@ not reach it (DNS rebinding)."""
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +17,13 @@ from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.tests.fake_http import FakeResponse
 
 FAST = CallOptions(max_retries=0, timeout=5)
+
+
+def run_on_own_loop(coroutine):
+    """Run on a thread of its own: an earlier test in this process may have left an event loop
+    running on the main thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -58,7 +66,7 @@ def test_gemini_async_chat_cannot_be_rebound(fake_server, rebinding_dns):
     settings = GeminiSettings(api_key="AIza-test", base_url=rebound_url(fake_server))
     model = GeminiProvider().build_chat_model(settings, "gemini-2.5-flash", FAST)
     with pytest.raises(ProviderConfigError, match="private address"):
-        asyncio.run(model.ainvoke([HumanMessage("Hi")]))
+        run_on_own_loop(model.ainvoke([HumanMessage("Hi")]))
     assert fake_server.requests == []
 
 
@@ -118,7 +126,7 @@ def test_anthropic_cannot_be_rebound_to_an_internal_service(fake_server, rebindi
     with pytest.raises(Exception, match="private address"):  # the SDK wraps it as a connection error
         model.invoke([HumanMessage("Hi")])
     with pytest.raises(Exception, match="private address"):
-        asyncio.run(model.ainvoke([HumanMessage("Hi")]))
+        run_on_own_loop(model.ainvoke([HumanMessage("Hi")]))
     with pytest.raises(Exception, match="private address"):
         list(anthropic_model(fake_server, streaming=True).stream([HumanMessage("Hi")]))
     assert fake_server.requests == []
