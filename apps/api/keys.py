@@ -22,7 +22,7 @@ def _hash(raw_key: str) -> str:
 
 
 class NotAMember(Exception):
-    """The key's maker is not (or no longer) a member of the team."""
+    """The key's maker is not (or no longer) a member of the team allowed to make keys."""
 
 
 @transaction.atomic
@@ -32,8 +32,11 @@ def create_api_key(*, team: Team, name: str, created_by=None) -> tuple[TeamApiKe
     member: a removal either comes first (no key) or waits and revokes the new key too."""
     if created_by is not None:
         lock_team(team.pk)
-        if not Membership.objects.filter(team=team, user=created_by).exists():
+        membership = Membership.objects.filter(team=team, user=created_by).first()
+        if membership is None:
             raise NotAMember(f"{created_by} is not a member of this team")
+        if not membership.has_perm("api.add_teamapikey"):  # demoted since the view checked
+            raise NotAMember(f"{created_by} may no longer make API keys for this team")
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
     key = TeamApiKey.objects.create(

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -136,41 +136,59 @@ def start_web_chat(
 
 @transaction.atomic
 def start_public_chat(
-    *, experiment: Experiment, identifier: str, owned: Collection[int] = (), user: Any = None
+    *,
+    experiment: Experiment,
+    identifier: str,
+    owned: Collection[int] = (),
+    user: Any = None,
+    browser_identifier: bool = False,
 ) -> ExperimentSession:
-    """A consented web chat for a visitor of the public link who typed `identifier`.
+    """A consented web chat for a visitor of the public link who typed `identifier` (or, with
+    `browser_identifier`, the random `anonymous-…` identifier the server gave this browser, which is
+    the browser's own).
 
-    Typing an identifier proves nothing, so it reaches an existing participant (and their data) only
-    when this browser created that participant (`owned`, kept in the visitor's Django session) or the
-    visitor is signed in as the account the participant belongs to. Otherwise the first visitor to
-    type it gets a new participant with that identifier, and anyone after them a participant of their
-    own (`anonymous-<random>`, named with what they typed, which the allow-list is checked against).
+    Typing an identifier proves nothing, so an unverified visitor never gets, or creates, the participant
+    with that identifier: the widget's verified identities and a member's own test chat look up that
+    same (team, "web", identifier), and a participant a stranger made first would collect the real
+    person's data later. The visitor gets a participant of their own (`anonymous-<random>`, named with
+    what they typed, which the allow-list is checked against), found again from this browser (`owned`,
+    kept in the visitor's Django session). Only a visitor signed in as the account the identifier
+    belongs to reaches, or creates, the participant with that identifier.
     The caller remembers the returned session's participant as owned by the browser."""
     identifier = identifier.strip()
     if not identifier:
         raise ChatbotActionError("A participant needs an identifier")
     team = experiment.team
-    existing = Participant.objects.filter(team=team, platform="web", identifier=identifier).first()
+    name = identifier[:200]
     signed_in = user is not None and user.is_authenticated
     participant = None
-    if existing is not None and (existing.pk in owned or (signed_in and _is_account_of(user, existing))):
-        participant = existing
-    elif existing is None:
-        try:
-            with transaction.atomic():
-                participant = Participant.objects.create(
-                    team=team, platform="web", identifier=identifier, user=user if signed_in else None
-                )
-        except IntegrityError:  # another visitor typed it a moment ago: theirs, not ours
+    if browser_identifier:
+        participant = get_or_create_participant(team=team, platform="web", identifier=identifier)
+    elif signed_in:
+        participant = Participant.objects.filter(team=team, platform="web", identifier=identifier).first()
+        if participant is not None and not _is_account_of(user, participant):
             participant = None
+        elif participant is None and _is_members_email(user, team, identifier):
+            participant = get_or_create_participant(team=team, platform="web", identifier=identifier)
+    if participant is None and owned:
+        participant = (
+            Participant.objects.filter(team=team, platform="web", pk__in=list(owned), name=name)
+            .exclude(identifier=identifier)
+            .order_by("-pk")
+            .first()
+        )
     if participant is None:
         participant = Participant.objects.create(
-            team=team, platform="web", identifier=f"anonymous-{uuid.uuid4().hex}", name=identifier[:200]
+            team=team, platform="web", identifier=f"anonymous-{uuid.uuid4().hex}", name=name
         )
     session = start_session(
         experiment=experiment, participant=participant, platform="web", allowlist_identifier=identifier
     )
     return give_consent(session=session)
+
+
+def _is_members_email(user: Any, team: Any, identifier: str) -> bool:
+    return identifier.lower() == (user.email or "").lower() and Membership.objects.filter(team=team, user=user).exists()
 
 
 def _is_account_of(user: Any, participant: Participant) -> bool:

@@ -145,7 +145,15 @@ def lock_team(team_id: int) -> Team:
     the last two managers demoting each other at once, or a key made while its maker is removed."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_team needs a transaction")
-    return Team.objects.select_for_update().get(pk=team_id)
+    # FOR NO KEY UPDATE: serialises these changes without blocking the foreign-key checks of every
+    # insert of the team's rows (sessions, messages…), which FOR UPDATE would.
+    return Team.objects.select_for_update(no_key=True).get(pk=team_id)
+
+
+def _ensure_still_allowed(actor: Membership, permission: str) -> None:
+    """The view checked the permission before the lock; the actor may have been demoted since."""
+    if not actor.has_perm(permission):
+        raise TeamActionError("You no longer have permission to do this.")
 
 
 def _current(membership: Membership) -> Membership:
@@ -160,6 +168,7 @@ def _current(membership: Membership) -> Membership:
 def set_member_roles(*, membership: Membership, groups: list[Group], changed_by: Membership) -> Membership:
     lock_team(membership.team_id)
     membership, changed_by = _current(membership), _current(changed_by)
+    _ensure_still_allowed(changed_by, "teams.change_membership")
     _ensure_can_manage(changed_by, membership)
     ensure_can_grant(changed_by, groups)
     _ensure_a_manager_remains(membership.team, without=membership, new_groups=groups)
@@ -172,6 +181,8 @@ def remove_member(*, membership: Membership, removed_by: Membership) -> None:
     """Remove a member; the API keys they made are revoked as the membership goes (ADR 0010)."""
     lock_team(membership.team_id)
     membership, removed_by = _current(membership), _current(removed_by)
+    if removed_by.pk != membership.pk:  # leaving needs no permission
+        _ensure_still_allowed(removed_by, "teams.delete_membership")
     _ensure_can_manage(removed_by, membership)
     _ensure_a_manager_remains(membership.team, without=membership)
     membership.delete()

@@ -51,7 +51,8 @@ def test_consent_then_chat_with_the_published_version(team, consenting_chatbot):
     )
     assert started["Location"] == link(chatbot)
     session = ExperimentSession.objects.get(experiment=chatbot)
-    assert (session.participant.identifier, session.platform, session.status) == ("ama@example.org", "web", "active")
+    assert (session.participant.name, session.platform, session.status) == ("ama@example.org", "web", "active")
+    assert session.participant.identifier.startswith("anonymous-")  # typing an email proves nothing
     html = visitor.get(link(chatbot)).content.decode()
     assert f"/c/{chatbot.public_id}/{session.public_id}/stream/" in html
     assert "chat.js" in html
@@ -164,12 +165,12 @@ def test_a_team_member_on_the_public_link_sees_what_participants_see(admin_clien
 
 def test_typing_someone_elses_identifier_does_not_reach_their_data(team, consenting_chatbot):
     # Ama chats first and the bot stores data about her; a stranger then types her email.
-    from apps.participants.models import Participant, ParticipantData
+    from apps.participants.models import ParticipantData
 
     chatbot = consenting_chatbot
     ama = Client()
     ama.post(link(chatbot, "start"), {"identifier": "ama@example.org", "agree": "on"})
-    ama_participant = Participant.objects.get(team=team, identifier="ama@example.org")
+    ama_participant = ExperimentSession.objects.get(experiment=chatbot).participant
     ParticipantData.objects.create(team=team, participant=ama_participant, experiment=chatbot, data={"dob": "1990"})
 
     stranger = Client()
@@ -191,3 +192,23 @@ def test_a_signed_in_member_is_matched_by_their_account(team, consenting_chatbot
     mine = Participant.objects.create(team=team, platform="web", identifier=admin_user.email)
     admin_client.post(link(chatbot, "start"), {"identifier": admin_user.email, "agree": "on"})
     assert ExperimentSession.objects.filter(experiment=chatbot).latest("id").participant == mine
+
+
+def test_a_stranger_typing_an_identifier_first_never_gets_its_owners_participant(team, consenting_chatbot):
+    # The stranger comes before Ama has ever chatted; later Ama is reached through a verified path
+    # (the widget's signed identity, a member's own chat), which looks up (team, "web", her email).
+    from apps.participants.actions import get_or_create_participant
+    from apps.participants.models import ParticipantData
+
+    chatbot = consenting_chatbot
+    stranger = Client()
+    stranger.post(link(chatbot, "start"), {"identifier": "ama@example.org", "agree": "on"})
+    strangers = ExperimentSession.objects.get(experiment=chatbot).participant
+    assert strangers.identifier != "ama@example.org"
+
+    ama = get_or_create_participant(team=team, platform="web", identifier="ama@example.org")
+    assert ama != strangers
+    ParticipantData.objects.create(team=team, participant=ama, experiment=chatbot, data={"dob": "1990"})
+
+    stranger.post(link(chatbot, "start") + "?new=1", {"identifier": "ama@example.org", "agree": "on"})
+    assert ExperimentSession.objects.filter(experiment=chatbot).latest("id").participant == strangers

@@ -84,11 +84,15 @@ def public_start(request, public_id):
     consent = serving_version(chatbot).consent_form
     form = PublicStartForm(request.POST, consent=consent)
     if form.is_valid():
-        identifier = form.cleaned_data.get("identifier") or _anonymous_id(request)
+        typed = form.cleaned_data.get("identifier")
         owned = request.session.get(PARTICIPANTS_KEY, [])
         try:
             session = sessions.start_public_chat(
-                experiment=chatbot, identifier=identifier, owned=owned, user=request.user
+                experiment=chatbot,
+                identifier=typed or _anonymous_id(request),
+                owned=owned,
+                user=request.user,
+                browser_identifier=not typed,
             )
         except ChatbotActionError as error:
             form.add_error(None, str(error))

@@ -109,3 +109,24 @@ def test_a_removed_member_cannot_make_a_key():
     with pytest.raises(NotAMember):
         create_api_key(team=team, name="late", created_by=maker.user)
     assert not TeamApiKey.objects.filter(team=team).exists()
+
+
+def test_a_manager_demoted_after_the_views_check_can_no_longer_act():
+    # The view checked the permissions on memberships loaded before the demotion took effect.
+    team = TeamFactory()
+    owner = MembershipFactory(team=team, roles=[roles.SUPER_ADMIN])
+    demoted = MembershipFactory(team=team, roles=[roles.SUPER_ADMIN])
+    other = MembershipFactory(team=team, roles=[roles.DEFAULT_INVITEE_ROLES[0]])
+    stale = Membership.objects.get(pk=demoted.pk)
+    assert stale.has_perm("teams.delete_membership")  # as the view saw it
+    viewer = roles.role_groups([roles.DEFAULT_INVITEE_ROLES[0]])
+    actions.set_member_roles(membership=demoted, groups=viewer, changed_by=owner)
+
+    with pytest.raises(TeamActionError, match="no longer have permission"):
+        actions.remove_member(membership=other, removed_by=stale)
+    with pytest.raises(TeamActionError, match="no longer have permission"):
+        actions.set_member_roles(membership=other, groups=viewer, changed_by=stale)
+    with pytest.raises(NotAMember, match="no longer make API keys"):
+        create_api_key(team=team, name="late", created_by=demoted.user)
+    assert Membership.objects.filter(pk=other.pk).exists()
+    actions.leave_team(membership=Membership.objects.get(pk=demoted.pk))  # leaving needs no permission
