@@ -5,14 +5,13 @@ widget API has DRF's SessionRateThrottle instead; both are DRF throttles, apps/u
 from __future__ import annotations
 
 from django.http import JsonResponse
-from rest_framework.throttling import SimpleRateThrottle
 
 from apps.experiments.models import Experiment, ExperimentSession
 from apps.files import actions, limits
 from apps.files.exceptions import FileTooLarge, FileUploadError, TooManyUploads
 from apps.files.selectors import session_attachments
 from apps.files.serializers import uploaded_files_body
-from apps.utils.throttling import retry_after, throttle_wait
+from apps.utils.throttling import AtomicWindowThrottle, retry_after, throttle_wait
 
 MULTIPART_OVERHEAD = 1024 * 1024  # boundaries and headers on top of the files themselves
 
@@ -33,9 +32,9 @@ def too_large_for_limits(request) -> FileTooLarge | None:
     return None
 
 
-class SessionUploadThrottle(SimpleRateThrottle):
-    """Upload requests per session in the last minute (FILE_UPLOADS_PER_SESSION_PER_MINUTE), keyed by
-    the session's public id."""
+class SessionUploadThrottle(AtomicWindowThrottle):
+    """Upload requests per session per minute (FILE_UPLOADS_PER_SESSION_PER_MINUTE), keyed by the
+    session's public id; counted atomically, so parallel uploads cannot all pass."""
 
     scope = "session_uploads"
 

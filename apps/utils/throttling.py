@@ -23,6 +23,35 @@ class SettingRateThrottle(SimpleRateThrottle):
         return getattr(settings, self.rate_setting, None) or None
 
 
+class AtomicWindowThrottle(SimpleRateThrottle):
+    """DRF's throttle with an atomic count per fixed window (`cache.add` then `cache.incr`, atomic in
+    Redis and in the local-memory cache) instead of DRF's read-then-write request history, which lets
+    parallel requests all read the same history and all pass. A burst can reach twice the rate across
+    a window boundary, never more."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        limit, duration = self.parse_rate(self.rate)
+        if limit is None or duration is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // duration)
+        self.window_ends_at = float((window + 1) * duration)
+        counter = f"{self.key}:{window}"
+        self.cache.add(counter, 0, duration + 1)
+        try:
+            count = self.cache.incr(counter)
+        except ValueError:  # expired between add and incr
+            self.cache.add(counter, 1, duration + 1)
+            count = 1
+        return bool(count <= limit)
+
+    def wait(self) -> float:
+        return max(0.0, self.window_ends_at - self.now)
+
+
 def throttle_wait(throttle: SimpleRateThrottle, request: Any, **view_kwargs: Any) -> float | None:
     """Count `request` against `throttle` for a view that is not DRF's: None when allowed, else the
     seconds to wait. `view_kwargs` stand for the URL's arguments (`view.kwargs` in a DRF view)."""

@@ -80,20 +80,58 @@ def test_the_default_allows_ten_uploads_a_minute(chatbot, clock):
     assert statuses == [201] * 10 + [429]
 
 
-def test_the_limit_is_a_sliding_minute(admin_client, team, chatbot, settings, clock):
+def test_the_limit_is_counted_per_minute(admin_client, team, chatbot, settings, clock):
     settings.FILE_UPLOADS_PER_SESSION_PER_MINUTE = 2
     session, base = team_chat(admin_client, team, chatbot)
+    clock[0] = 60 * 20_000 + 10  # 10 s into a minute
     assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
-    clock[0] += 30
+    clock[0] += 20
     assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
     refused = admin_client.post(f"{base}upload/", {"files": [upload()]})
     assert refused.status_code == 429
-    assert refused["Retry-After"] == "30"  # when the first upload leaves the last minute
+    assert refused["Retry-After"] == "30"  # when this minute ends
     assert File.objects.filter(session=session).count() == 2
-    # A minute after the first upload, one more is allowed, not a new minute's worth.
-    clock[0] += 30.5
+    clock[0] += 30.5  # the next minute
     assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 201
-    assert admin_client.post(f"{base}upload/", {"files": [upload()]}).status_code == 429
+
+
+def test_parallel_uploads_cannot_all_pass(team, chatbot, settings, monkeypatch):
+    # DRF's own throttle reads the request history, then writes it back: requests that all read it
+    # before any writes all pass. A slow read widens that window for every thread here.
+    import threading
+    import time
+
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from apps.experiments.tests.factories import session_for
+    from apps.files.exceptions import TooManyUploads
+    from apps.files.web import check_upload_rate
+
+    settings.FILE_UPLOADS_PER_SESSION_PER_MINUTE = 3
+    real_get = LocMemCache.get  # each thread has its own cache object: patch them all
+
+    def slow_get(self, *args, **kwargs):
+        value = real_get(self, *args, **kwargs)
+        time.sleep(0.2)  # between reading the count and writing it back, where the other threads read it too
+        return value
+
+    monkeypatch.setattr(LocMemCache, "get", slow_get)
+    session = session_for(chatbot, identifier="p@example.org")
+    allowed = []
+
+    def upload_request():
+        try:
+            check_upload_rate(None, session)
+        except TooManyUploads:
+            return
+        allowed.append(1)
+
+    threads = [threading.Thread(target=upload_request) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 3, allowed
 
 
 def test_the_public_link_follows_the_published_version(chatbot):
