@@ -104,13 +104,13 @@ def test_compare_names_nodes_by_label_and_diffs_prompts(admin_client, team):
     data = working.data
     llm = next(n for n in data["nodes"] if n["type"] == "llm")
     llm["params"]["prompt"] = "You are helpful.\nAnswer in French."
-    data["nodes"].append({"id": "n7", "type": "render_template", "name": "Greeting", "params": {}})
+    data["nodes"].append({"id": "node-id-greeting", "type": "render_template", "name": "Greeting", "params": {}})
     pipeline_actions.save_pipeline_data(pipeline=working, data=data, expected_revision=working.edit_revision)
 
     page = admin_client.get(url(team, bot), {"a": 1, "b": 0}).content.decode()
 
     assert "only here: Greeting" in page
     assert "settings differ: assistant" in page
-    assert "n7" not in page
+    assert "node-id-greeting" not in page  # an id no random token contains by chance
     assert "Prompt of “assistant”" in page
     assert "-Answer briefly.\n+Answer in French." in page
