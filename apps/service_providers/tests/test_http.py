@@ -118,7 +118,7 @@ def test_production_clients_refuse_private_and_local_addresses(server, settings)
     assert server.requests == []
 
 
-def test_an_openai_compatible_model_cannot_be_rebound_to_an_internal_service(server, settings, monkeypatch):
+def test_an_openai_compatible_model_cannot_be_rebound_to_an_internal_service(server, dns_rebinding_to_internal):
     # The base URL's host answers a "public" address when the model is built and checked (127.0.0.2
     # counts as public here), then the address of an internal service (the fake server). The SDK
     # must not reach it.
@@ -128,17 +128,6 @@ def test_an_openai_compatible_model_cannot_be_rebound_to_an_internal_service(ser
     from apps.service_providers.llm.openai_family import build_openai_compatible_model
     from apps.service_providers.tests import openai_wire
 
-    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
-    monkeypatch.setattr(http, "is_public_address", lambda address: address == "127.0.0.2")
-    monkeypatch.setattr(http, "is_local_address", lambda address: address != "127.0.0.2")
-    real_getaddrinfo, answers = socket.getaddrinfo, iter(["127.0.0.2"])
-
-    def lookup(name, *args, **kwargs):
-        if name != "rebind.example":
-            return real_getaddrinfo(name, *args, **kwargs)
-        return real_getaddrinfo(next(answers, "127.0.0.1"), *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", lookup)
     server.route("POST", "/v1/chat/completions", openai_wire.completion("internal data"))
     port = urlsplit(server.url).port
     model = build_openai_compatible_model(

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 from langchain_core.messages import HumanMessage
 
-from apps.service_providers import http
 from apps.service_providers.errors import ProviderConfigError
 from apps.service_providers.llm.base import CallOptions
 from apps.service_providers.tests.fake_http import FakeResponse
@@ -26,27 +25,11 @@ def run_on_own_loop(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-@pytest.fixture
-def rebinding_dns(settings, monkeypatch):
-    """`rebind.example` answers 127.0.0.2 (counted as public) once, then 127.0.0.1 (internal)."""
-    settings.PROVIDERS_ALLOW_PRIVATE_ADDRESSES = False
-    monkeypatch.setattr(http, "is_public_address", lambda address: address == "127.0.0.2")
-    monkeypatch.setattr(http, "is_local_address", lambda address: address != "127.0.0.2")
-    real_getaddrinfo, answers = socket.getaddrinfo, iter(["127.0.0.2"])
-
-    def lookup(name, *args, **kwargs):
-        if name != "rebind.example":
-            return real_getaddrinfo(name, *args, **kwargs)
-        return real_getaddrinfo(next(answers, "127.0.0.1"), *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", lookup)
-
-
 def rebound_url(server, path=""):
     return f"http://rebind.example:{urlsplit(server.url).port}{path}"
 
 
-def test_gemini_chat_cannot_be_rebound_to_an_internal_service(fake_server, rebinding_dns):
+def test_gemini_chat_cannot_be_rebound_to_an_internal_service(fake_server, dns_rebinding_to_internal):
     from apps.service_providers.llm.gemini import GeminiProvider, GeminiSettings
 
     reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": "internal data"}]}}]}
@@ -58,7 +41,7 @@ def test_gemini_chat_cannot_be_rebound_to_an_internal_service(fake_server, rebin
     assert fake_server.requests == []
 
 
-def test_gemini_async_chat_cannot_be_rebound(fake_server, rebinding_dns):
+def test_gemini_async_chat_cannot_be_rebound(fake_server, dns_rebinding_to_internal):
     from apps.service_providers.llm.gemini import GeminiProvider, GeminiSettings
 
     reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": "internal data"}]}}]}
@@ -70,7 +53,7 @@ def test_gemini_async_chat_cannot_be_rebound(fake_server, rebinding_dns):
     assert fake_server.requests == []
 
 
-def test_gemini_embeddings_cannot_be_rebound(fake_server, rebinding_dns):
+def test_gemini_embeddings_cannot_be_rebound(fake_server, dns_rebinding_to_internal):
     from apps.service_providers.llm.gemini import GeminiProvider, GeminiSettings
 
     fake_server.route("POST", r".*:(batchE|e)mbedContents?", FakeResponse(body={"embeddings": [{"values": [0.1]}]}))
@@ -120,7 +103,7 @@ ANTHROPIC_REPLY = {
 }
 
 
-def test_anthropic_cannot_be_rebound_to_an_internal_service(fake_server, rebinding_dns):
+def test_anthropic_cannot_be_rebound_to_an_internal_service(fake_server, dns_rebinding_to_internal):
     fake_server.route("POST", "/v1/messages", FakeResponse(body=ANTHROPIC_REPLY))
     model = anthropic_model(fake_server)
     with pytest.raises(Exception, match="private address"):  # the SDK wraps it as a connection error
